@@ -1,0 +1,52 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DATA := $(or $(BOT_DATA_DIR),.data)
+
+.PHONY: install models index run test lint eval eval-quick bench browser clean-index
+
+install: $(STAMP) models
+
+# torch is installed first and pinned: a loose requirement would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+# Fetch and checksum the default models (cached under $(DATA)/models; quick once done).
+models: $(STAMP)
+	$(PY) -m bot.models
+
+index: install
+	$(PY) -m bot ingest
+
+run: install
+	$(PY) app.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# Chromium for the browser test comes from Debian; Playwright only drives it.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser lint
+	$(PY) -m pytest
+
+eval: install
+	$(PY) -m bot eval
+
+eval-quick: install
+	$(PY) -m bot eval --quick
+
+bench: install
+	$(PY) -m bench.run
+
+clean-index:
+	rm -rf $(DATA)/chroma

@@ -1,0 +1,99 @@
+"""``python -m bot``: ingest, ask, serve, eval — a thin adapter over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from bot.types import BotError
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+    from bot.pipeline import build_bot
+
+    settings = get_settings()
+    bot = build_bot(settings, ingest=False)
+    from bot.corpus import load_corpus
+
+    report = bot.index.ingest(load_corpus(settings.corpus_dir))
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"{report.documents} document(s), {report.chunks} chunks: {report.added} added, "
+            f"{report.skipped} unchanged, {report.removed} removed"
+        )
+    return 0
+
+
+def _read_question(raw: str) -> str:
+    # Arguments that were not valid UTF-8 arrive as surrogate escapes.
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BotError("The question is not valid UTF-8 text.") from exc
+    return raw
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.pipeline import get_bot
+
+    question = _read_question(args.question if args.question != "-" else sys.stdin.read())
+    ans = get_bot().answer(question)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(ans.text)
+    for c in ans.citations:
+        print(f"  [{c.id}] {c.source} ¶{c.paragraph} [{c.start}:{c.end}] « {c.quote} »")
+    for n in ans.notices:
+        print(f"  note: {n}")
+    if ans.standalone_question != question.strip():
+        print(f"  searched: {ans.standalone_question}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.ui import launch
+
+    launch()
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="index the corpus (adds only what changed)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_ingest)
+    p = sub.add_parser("ask", help="answer one question ('-' reads it from stdin)")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.set_defaults(func=_ask)
+    p = sub.add_parser("serve", help="serve the web UI")
+    p.set_defaults(func=_serve)
+    p = sub.add_parser("eval", help="run the evaluation (see eval/README.md)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_eval)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

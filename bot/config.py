@@ -1,0 +1,67 @@
+"""All settings in one typed object, read from ``BOT_*`` environment variables once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every field can be set as ``BOT_<NAME>`` (see ``.env.example``)."""
+
+    model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(ROOT / ".data", description="Models, index, feedback and logs.")
+    corpus_dir: Path = Field(ROOT / "corpus", description="Documents to index (.txt, .md).")
+    prompts_dir: Path = Field(ROOT / "prompts", description="Prompt templates, loaded by name.")
+    chroma_url: str = Field(
+        "", description="Chroma server URL; empty = embedded store in data_dir."
+    )
+    collection: str = Field("article", description="Chroma collection name.")
+    llm: str = Field(
+        "local",
+        description="'local' (bundled Qwen2.5 GGUF), 'extractive' (no LLM), or 'provider:model'.",
+    )
+    llm_timeout_s: float = Field(60.0, description="Give up on the LLM after this many seconds.")
+    llm_max_tokens: int = Field(200, description="Upper bound on generated tokens per answer.")
+    llm_threads: int = Field(2, description="CPU threads for the local LLM.")
+    llm_ctx: int = Field(2048, description="Context window of the local LLM.")
+    llm_path: str = Field("", description="Use this GGUF file instead of the bundled model.")
+    embedder: str = Field(
+        "minilm",
+        description="'minilm' (bundled all-MiniLM-L6-v2) or a sentence-transformers path/model id.",
+    )
+    top_k: int = Field(4, description="Passages retrieved per question.")
+    full_context_chars: int = Field(
+        6000,
+        description="A corpus up to this size is given whole to the LLM (as a cached prompt "
+        "prefix) with the retrieved passages flagged; a larger one gets only those passages.",
+    )
+    max_question_chars: int = Field(2000, description="Longer questions are refused.")
+    max_history_turns: int = Field(20, description="Only the latest turns are used.")
+    host: str = Field("127.0.0.1", description="UI bind address.")
+    port: int = Field(7860, description="UI port.")
+    share: bool = Field(False, description="Create a public Gradio share link.")
+    concurrency: int = Field(4, description="Concurrent UI requests (the local LLM is serialised).")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,60 @@
+"""Answers without an LLM: the best-supported retrieved sentences, quoted verbatim."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.facts import numbers
+from bot.retrieve import Passage
+from bot.text import tokens
+
+# A question asking for a quantity or a date needs a sentence that holds one.
+NEEDS_NUMBER = re.compile(
+    r"\b(combien|how (many|much|long|old)|quand|when|en quelle ann[ée]e|what year"
+    r"|quel (âge|montant))",
+    re.I,
+)
+MIN_DENSE = 0.30  # below this and with no shared word, nothing retrieved is about the question
+
+LEAD = {
+    "fr": "D’après l’article : « {quote} » [1]",
+    "en": "The article says (in French): « {quote} » [1]",
+}
+LEAD_TWO = {
+    "fr": " Il précise aussi : « {quote} » [2]",
+    "en": " It adds: « {quote} » [2]",
+}
+
+
+def relevance(question: str, passage: Passage) -> float:
+    q = set(tokens(question))
+    overlap = len(q & set(tokens(passage.text))) / len(q) if q else 0.0
+    return overlap + passage.dense
+
+
+def select(question: str, passages: Sequence[Passage], limit: int = 2) -> list[Passage]:
+    """The passages that best answer the question; empty when none plausibly does."""
+    if not passages:
+        return []
+    ranked = sorted(passages, key=lambda p: -relevance(question, p))
+    if NEEDS_NUMBER.search(question):
+        ranked = [p for p in ranked if numbers(p.text)] or []
+    if not ranked:
+        return []
+    best = ranked[0]
+    if best.lexical <= 0 and best.dense < MIN_DENSE:
+        return []
+    chosen = [best]
+    for p in ranked[1:limit]:
+        if relevance(question, p) >= 0.8 * relevance(question, best):
+            chosen.append(p)
+    return chosen
+
+
+def compose(chosen: Sequence[Passage], language: str) -> str:
+    lang = language if language in LEAD else "en"
+    text = LEAD[lang].format(quote=chosen[0].text)
+    if len(chosen) > 1:
+        text += LEAD_TWO[lang].format(quote=chosen[1].text)
+    return text

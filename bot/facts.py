@@ -1,0 +1,201 @@
+"""Extract checkable facts (numbers, dates, names) from text, normalised across FR/EN."""
+
+from __future__ import annotations
+
+import re
+from itertools import permutations
+
+from bot.text import fold
+
+MONTHS = {
+    "janvier": 1,
+    "january": 1,
+    "fevrier": 2,
+    "february": 2,
+    "mars": 3,
+    "march": 3,
+    "avril": 4,
+    "april": 4,
+    "mai": 5,
+    "may": 5,
+    "juin": 6,
+    "june": 6,
+    "juillet": 7,
+    "july": 7,
+    "aout": 8,
+    "august": 8,
+    "septembre": 9,
+    "september": 9,
+    "octobre": 10,
+    "october": 10,
+    "novembre": 11,
+    "november": 11,
+    "decembre": 12,
+    "december": 12,
+}
+WORDS = {
+    "one": 1,
+    "un": 1,
+    "une": 1,
+    "two": 2,
+    "deux": 2,
+    "three": 3,
+    "trois": 3,
+    "four": 4,
+    "quatre": 4,
+    "five": 5,
+    "cinq": 5,
+    "six": 6,
+    "seven": 7,
+    "sept": 7,
+    "eight": 8,
+    "huit": 8,
+    "nine": 9,
+    "neuf": 9,
+    "ten": 10,
+    "dix": 10,
+    "eleven": 11,
+    "onze": 11,
+    "twelve": 12,
+    "douze": 12,
+    "first": 1,
+    "premier": 1,
+    "premiere": 1,
+    "second": 2,
+    "deuxieme": 2,
+    "third": 3,
+    "troisieme": 3,
+    "fourth": 4,
+    "quatrieme": 4,
+    "hundred": 100,
+    "cent": 100,
+}
+SCALES = {
+    "thousand": 1e3,
+    "mille": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "m": 1e6,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "bn": 1e9,
+}
+# Written-out numbers only count when they quantify something (not "one of", "un cours").
+WORD_NUMBER_MIN = 2
+NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(?P<suffix>(?:st|nd|rd|th|e|er|ème|eme))?"
+    r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?",
+    re.I,
+)
+ALIASES = {
+    "united states": "etats-unis",
+    "u.s.": "etats-unis",
+    "usa": "etats-unis",
+    "us": "etats-unis",
+    "america": "etats-unis",
+    "american": "americain",
+    "americans": "americain",
+    "aws": "amazon web services",
+    "ngo": "ong",
+    "ngos": "ong",
+    "wsj": "wall street journal",
+    "covid": "covid-19",
+    "coronavirus": "coronavirus",
+    "q3": "troisieme trimestre",
+}
+NOT_NAMES = frozenset(
+    """
+    i the a an it its this that these those he she they we you his her their our my your le
+    la les un une il elle ils elles on nous vous je ce cette ces son sa ses leur leurs mon
+    ma in on at by for of and but or so yes no non oui after before since during according
+    selon apres avant depuis pendant comme however cependant ainsi mais et ou donc not pas
+    monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi
+    vendredi samedi dimanche article answer reponse passage passages question not_found
+    """.split()
+) | set(MONTHS)
+
+
+def _value(num: str) -> float:
+    digits = re.sub(r"[ \u00a0\u202f]", "", num)
+    if re.fullmatch(r"\d{1,3}([,.]\d{3})+", digits):
+        return float(re.sub(r"[,.]", "", digits))
+    return float(digits.replace(",", "."))
+
+
+def numbers(text: str) -> set[float]:
+    """Numeric values in ``text``: '100 000' = '100,000', '29 millions' = '29 million' = 29e6."""
+    folded = fold(text)
+    found: set[float] = set()
+    for m in NUMBER.finditer(folded):
+        value = _value(m.group("num"))
+        scale = (m.group("scale") or "").lower()
+        if scale in {"m", "k"} and not re.search(r"\$|€|dollar|usd|eur", folded):
+            scale = ""  # "12 m" is more likely metres than millions
+        found.add(value * SCALES.get(scale, 1.0))
+    for word in re.findall(r"[a-z]+", folded):
+        if word in WORDS and WORDS[word] >= WORD_NUMBER_MIN:
+            found.add(float(WORDS[word]))
+    return found
+
+
+def months(text: str) -> set[int]:
+    return {MONTHS[w] for w in re.findall(r"[a-z]+", fold(text)) if w in MONTHS}
+
+
+def derivable(values: set[float]) -> set[float]:
+    """Values plus simple sums, differences and ratios of pairs (for comparisons)."""
+    out = set(values)
+    for a, b in permutations(values, 2):
+        out.update({a + b, abs(a - b)})
+        if b:
+            out.update({round(a / b, 1), float(round(a / b))})
+    return out
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words after the first one (proper-noun candidates), folded.
+
+    Multi-word aliases ("United States") are mapped to the article's wording first.
+    """
+    folded_text = fold(text)
+    out: set[str] = set()
+    covered: set[str] = set()
+    for alias, target in ALIASES.items():
+        if " " in alias and alias in folded_text:
+            out.add(target)
+            covered.update(alias.split())
+    for i, m in enumerate(re.finditer(r"\b[A-ZÀ-Ý][\w’'-]+", text)):
+        if i == 0 and m.start() == len(text) - len(text.lstrip()):
+            continue  # sentence-initial capital says nothing
+        word = re.split(r"'", fold(m.group(0)))[-1]
+        if len(word) > 2 and word not in NOT_NAMES and word not in covered:
+            out.add(word)
+    return out
+
+
+def name_supported(name: str, evidence: str) -> bool:
+    folded = fold(evidence)
+    target = ALIASES.get(name, name)
+    stem = target[:-1] if target.endswith("s") and len(target) > 4 else target
+    return stem in folded
+
+
+def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[str]:
+    """Numbers and months in ``sentence`` missing from ``evidence``; names missing from both.
+
+    ``context`` (the sentences before the evidence) may name who "il" or "cet Américain" is.
+    """
+    missing = []
+    allowed = derivable(numbers(evidence))
+    for value in sorted(numbers(sentence)):
+        if value not in allowed:
+            missing.append(f"{value:g}")
+    for month in sorted(months(sentence) - months(evidence)):
+        missing.append(f"month {month}")
+    named = evidence + " " + context
+    missing.extend(sorted(n for n in names(sentence) if not name_supported(n, named)))
+    return missing

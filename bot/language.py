@@ -1,0 +1,61 @@
+"""Detect whether a question is French or English."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.text import fold
+
+# Cues that settle very short inputs, where statistical detectors guess poorly.
+FR_CUES = frozenset(
+    """
+    le la les des du de un une et est qui que quoi quel quelle quels combien comment
+    pourquoi quand il elle ils sont avec pour dans sur au aux ce cette ses son sa je tu vous
+    nous mon ma mes ne pas plus d l qu c y a-t-il t-il ou où
+    """.split()
+)
+EN_CUES = frozenset(
+    """
+    the an and is are was were who what which how many much why when where did does do he
+    she they his her their with for in on at of to by from i you my can could should would
+    will it this that
+    """.split()
+)
+WORD = re.compile(r"[\w'’-]+")
+
+
+@lru_cache(maxsize=1)
+def _factory() -> None:
+    from langdetect import DetectorFactory
+
+    DetectorFactory.seed = 0
+
+
+def _cue_vote(text: str) -> float:
+    """> 0 leans French, < 0 leans English."""
+    words = [fold(w) for w in WORD.findall(text)]
+    parts = [p for w in words for p in re.split(r"['’]", w) if p]
+    fr = sum(p in FR_CUES for p in parts)
+    en = sum(p in EN_CUES for p in parts)
+    accents = len(re.findall(r"[éèêàùçôîâû]", text.lower()))
+    return (fr - en) + min(accents, 3)
+
+
+def detect_language(text: str, default: str = "fr") -> str:
+    """'fr' or 'en'; mixed input follows the majority."""
+    from langdetect import LangDetectException, detect_langs
+
+    _factory()
+    vote = _cue_vote(text)
+    try:
+        probs = {r.lang: r.prob for r in detect_langs(text)}
+    except LangDetectException:
+        probs = {}
+    fr, en = probs.get("fr", 0.0), probs.get("en", 0.0)
+    if len(WORD.findall(text)) >= 6 and abs(fr - en) > 0.5:
+        return "fr" if fr > en else "en"
+    score = vote + 2 * (fr - en)
+    if score == 0:
+        return default
+    return "fr" if score > 0 else "en"

@@ -1,0 +1,150 @@
+"""Chat models: the bundled local GGUF, any LangChain provider, or none (extractive)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE = "extractive"
+
+
+class LLMUnavailable(RuntimeError):
+    """The chat model could not be loaded or did not answer in time."""
+
+
+@dataclass
+class Generator:
+    """A chat model plus what callers need around it: a name, a lock, a time limit."""
+
+    model: BaseChatModel
+    name: str
+    timeout_s: float
+    serialise: bool = True  # llama.cpp contexts are not thread-safe
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def prepare(self, messages: list[BaseMessage]) -> None:
+        """Hook run under the lock before each call (the local model restores its prefix)."""
+
+    def stream(self, messages: list[BaseMessage], max_tokens: int | None = None) -> Iterator[str]:
+        """Text deltas; raises LLMUnavailable on failure or when the time limit is passed."""
+        deadline = time.monotonic() + self.timeout_s
+        acquired = self._lock.acquire(timeout=self.timeout_s) if self.serialise else True
+        if not acquired:
+            raise LLMUnavailable(f"{self.name} is busy (waited {self.timeout_s:.0f} s)")
+        try:
+            self.prepare(messages)
+            kwargs: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens else {}
+            for chunk in self.model.stream(messages, **kwargs):
+                if time.monotonic() > deadline:
+                    raise LLMUnavailable(
+                        f"{self.name} did not finish within {self.timeout_s:.0f} s"
+                    )
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield chunk.content
+        except LLMUnavailable:
+            raise
+        except Exception as exc:  # any provider error becomes a fallback, never a crash
+            raise LLMUnavailable(f"{self.name} failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if self.serialise:
+                self._lock.release()
+
+    def complete(self, messages: list[BaseMessage], max_tokens: int | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens))
+
+
+class LocalGenerator(Generator):
+    """The bundled GGUF model, reusing the KV state of its fixed system prompt.
+
+    llama.cpp re-reads only the part of a prompt that differs from the previous one. Cutting
+    the reused part back to exactly the system prompt makes every answer start from the same
+    state, so the same question always gets the same answer, whatever was asked before.
+    """
+
+    _prefix: tuple[str, list[int], Any] | None = None  # (system text, its tokens, saved state)
+
+    def prepare(self, messages: list[BaseMessage]) -> None:
+        if not messages or messages[0].type != "system":
+            return
+        llama = self.model.client  # type: ignore[attr-defined]
+        system = str(messages[0].content)
+        if self._prefix is None or self._prefix[0] != system:
+            text = f"<|im_start|>system\n{system}<|im_end|>\n"
+            tokens = llama.tokenize(text.encode(), add_bos=False, special=True)
+            llama.reset()
+            llama.eval(tokens)
+            self._prefix = (system, tokens, llama.save_state())
+            return
+        _, tokens, state = self._prefix
+        if list(llama.input_ids[: len(tokens)]) != tokens or llama.n_tokens < len(tokens):
+            llama.load_state(state)
+        llama.n_tokens = len(tokens)
+
+
+def load_local(settings: Settings) -> Generator:
+    from bot.models import ensure_gguf
+
+    path = settings.llm_path or str(ensure_gguf(settings.models_dir))
+    try:
+        from langchain_community.chat_models import ChatLlamaCpp
+    except ImportError as exc:
+        raise LLMUnavailable(f"llama-cpp-python is not installed: {exc}") from exc
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ChatLlamaCpp(
+                model_path=path,
+                n_ctx=settings.llm_ctx,
+                n_threads=settings.llm_threads,
+                n_batch=512,
+                temperature=0.0,
+                max_tokens=settings.llm_max_tokens,
+                verbose=False,
+            )
+    except Exception as exc:
+        raise LLMUnavailable(f"cannot load {path}: {exc}") from exc
+    return LocalGenerator(
+        model, "Qwen2.5-Coder-1.5B-Instruct (local, Q4_K_M)", settings.llm_timeout_s
+    )
+
+
+def load_provider(spec: str, settings: Settings) -> Generator:
+    from langchain.chat_models import init_chat_model
+
+    provider, _, name = spec.partition(":")
+    if not name:
+        raise LLMUnavailable(
+            f"BOT_LLM={spec!r}: expected 'provider:model', 'local' or 'extractive'"
+        )
+    try:
+        model = init_chat_model(
+            name, model_provider=provider, temperature=0, timeout=settings.llm_timeout_s
+        )
+    except Exception as exc:
+        raise LLMUnavailable(f"cannot load {spec}: {type(exc).__name__}: {exc}") from exc
+    return Generator(model, spec, settings.llm_timeout_s, serialise=False)
+
+
+def load_generator(settings: Settings) -> Generator | None:
+    """None means extractive answers. Raises LLMUnavailable when the model cannot load."""
+    spec = settings.llm.strip()
+    if spec == EXTRACTIVE:
+        return None
+    if spec in {"local", ""}:
+        return load_local(settings)
+    return load_provider(spec, settings)

@@ -1,0 +1,87 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from bot.index import Index
+from bot.split import Chunk
+from bot.text import tokens
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved sentence chunk, ready to cite verbatim."""
+
+    chunk: Chunk
+    score: float = 0.0  # fused RRF score
+    dense: float = 0.0  # cosine similarity (0 when not in the dense top list)
+    lexical: float = 0.0  # BM25 score
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def context(self) -> str:
+        """The sentence with the preceding sentences of its paragraph (who "il" is)."""
+        return self.chunk.context
+
+
+class Retriever:
+    def __init__(self, index: Index, k: int = 5, candidates: int = 30) -> None:
+        self.index = index
+        self.k = k
+        self.candidates = candidates
+        self._bm25: Any = None
+        self._chunks: list[Chunk] = []
+        self._version = -1
+        self._lock = threading.Lock()
+
+    def _lexical(self) -> tuple[Any, list[Chunk]]:
+        with self._lock:
+            if self._version != self.index.version or self._bm25 is None:
+                import bm25s
+
+                chunks = self.index.all_chunks()
+                bm25 = bm25s.BM25()
+                if chunks:
+                    bm25.index([tokens(c.context) or ["_"] for c in chunks], show_progress=False)
+                self._bm25, self._chunks, self._version = bm25, chunks, self.index.version
+            return self._bm25, self._chunks
+
+    def lexical_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        bm25, chunks = self._lexical()
+        q = [t for t in tokens(query) if t in bm25.vocab_dict] if chunks else []
+        if not q:
+            return []
+        docs, scores = bm25.retrieve([q], k=min(n, len(chunks)), show_progress=False, n_threads=1)
+        return [
+            (chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
+
+    def dense_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        return self.index.search(self.index.embeddings.embed_query(query), n)
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        k = k or self.k
+        dense = self.dense_search(query, self.candidates)
+        lexical = self.lexical_search(query, self.candidates)
+        fused: dict[str, float] = {}
+        by_id: dict[str, Chunk] = {}
+        for ranking in (dense, lexical):
+            for rank, (chunk, _) in enumerate(ranking):
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                by_id[chunk.id] = chunk
+        dense_s = {c.id: s for c, s in dense}
+        lex_s = {c.id: s for c, s in lexical}
+        best = sorted(fused, key=lambda i: -fused[i])[:k]
+        return [Passage(by_id[i], fused[i], dense_s.get(i, 0.0), lex_s.get(i, 0.0)) for i in best]
+
+    def all_passages(self) -> list[Passage]:
+        """Every chunk, in document order."""
+        return [Passage(c) for c in self._lexical()[1]]

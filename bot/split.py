@@ -1,0 +1,129 @@
+"""Sentence-aware splitting with exact file offsets and paragraph numbers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.corpus import Document
+
+MIN_CHARS = 40  # shorter sentences are joined to the next one in the same paragraph
+MAX_CHARS = 700  # longer ones are cut at clause boundaries
+# A sentence is retrieved and cited together with up to two preceding sentences of its
+# paragraph, so "il est désormais analyste" keeps the "Jarred Gaines" it refers to.
+CONTEXT_SENTENCES = 2
+CONTEXT_CHARS = 450
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    paragraph: int  # 1-based, within its document
+    position: int  # order of the chunk in its document
+    context_start: int  # start of the window (preceding sentences + this one)
+    context: str  # source text[context_start:end]: what is embedded, searched and cited
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "source": self.source,
+            "start": self.start,
+            "end": self.end,
+            "context_start": self.context_start,
+            "paragraph": self.paragraph,
+            "position": self.position,
+        }
+
+
+SCHEMA = "2"  # bump when chunk metadata changes, so old entries are replaced
+
+
+def chunk_id(source: str, start: int, text: str) -> str:
+    key = f"{SCHEMA}\x00{source}\x00{start}\x00{text}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _segmenter(language: str):  # type: ignore[no-untyped-def]
+    import pysbd
+
+    lang = language if language in {"fr", "en", "de", "es", "it"} else "en"
+    return pysbd.Segmenter(language=lang, clean=False, char_span=False)
+
+
+def sentence_spans(text: str, language: str = "fr") -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text``, trimmed of surrounding whitespace."""
+    spans = []
+    pos = 0
+    for sent in _segmenter(language).segment(text):
+        piece = sent.strip()
+        if not piece:
+            continue
+        found = text.find(piece, pos)
+        if found < 0:  # the segmenter altered the text; fall back to the raw cursor
+            continue
+        spans.append((found, found + len(piece)))
+        pos = found + len(piece)
+    return spans or [(0, len(text))]
+
+
+def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and merged[-1][1] - merged[-1][0] < MIN_CHARS:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= MAX_CHARS:
+        return [(start, end)]
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=MAX_CHARS, chunk_overlap=0, separators=["; ", ", ", " "], add_start_index=True
+    )
+    out = []
+    for doc in splitter.create_documents([text[start:end]]):
+        s = start + int(doc.metadata["start_index"])
+        out.append((s, s + len(doc.page_content)))
+    return out
+
+
+def split_document(doc: Document) -> list[Chunk]:
+    language = doc.metadata.get("language", "fr")
+    chunks: list[Chunk] = []
+    for number, (p_start, p_end) in enumerate(doc.paragraphs(), start=1):
+        para = doc.text[p_start:p_end]
+        spans = _merge_short(sentence_spans(para, language))
+        pieces = [
+            piece for s, e in spans for piece in _cut_long(doc.text, p_start + s, p_start + e)
+        ]
+        for i, (cs, ce) in enumerate(pieces):
+            ctx = cs
+            for ps, _ in reversed(pieces[max(0, i - CONTEXT_SENTENCES) : i]):
+                if ce - ps > CONTEXT_CHARS:
+                    break
+                ctx = ps
+            text = doc.text[cs:ce]
+            context = doc.text[ctx:ce]
+            chunks.append(
+                Chunk(
+                    id=chunk_id(doc.source, ctx, context),
+                    source=doc.source,
+                    text=text,
+                    start=cs,
+                    end=ce,
+                    paragraph=number,
+                    position=len(chunks),
+                    context_start=ctx,
+                    context=context,
+                )
+            )
+    return chunks

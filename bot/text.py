@@ -1,0 +1,37 @@
+"""Text normalisation shared by lexical retrieval, language detection and support checks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WORD = re.compile(r"[a-z0-9]+")
+ELISION = re.compile(r"\b(?:[cdjlmnst]|qu)'", re.I)
+STOPWORDS = frozenset(
+    """
+    a an and are as at be by de des du d en et for from has have how in is it la le les l of
+    on or que qui quoi the their this to un une was what when where which who why will with
+    would au aux ce ces cet cette dans est il ils elle elles leur leurs ne pas par pour sa
+    se ses son sur y a-t-il does did do can could should about quel quelle quels quelles
+    comment combien pourquoi quand ou où selon article
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, typographic apostrophes to ASCII, accents removed."""
+    text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ").lower()
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    words = WORD.findall(ELISION.sub(" ", fold(text)))
+    out = []
+    for w in words:
+        if w in STOPWORDS:
+            continue
+        if len(w) > 3 and w[-1] in "sx" and not w.isdigit():
+            w = w[:-1]  # plural folding, good enough for French and English
+        out.append(w)
+    return out

@@ -1,0 +1,78 @@
+"""Shared fixtures: deterministic fakes for the LLM and embedder, a temporary Chroma store."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = "000_88c982e0d93ec0a5.txt"
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(ROOT / "corpus" / ARTICLE, d / ARTICLE)
+    shutil.copy(ROOT / "corpus" / "metadata.json", d / "metadata.json")
+    return d
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path):
+    from bot.config import Settings
+
+    return Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=corpus_dir,
+        prompts_dir=ROOT / "prompts",
+        llm="extractive",
+        chroma_url="",
+    )
+
+
+@pytest.fixture
+def fake_embeddings():
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=32)
+
+
+@pytest.fixture
+def index(settings, fake_embeddings):
+    from bot.corpus import load_corpus
+    from bot.index import Index, make_client
+
+    idx = Index(make_client("", str(settings.chroma_dir)), fake_embeddings, "test")
+    idx.ingest(load_corpus(settings.corpus_dir))
+    return idx
+
+
+@pytest.fixture
+def make_bot(settings, index) -> Callable:
+    """A Bot whose LLM replies with the scripted texts, in order."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from bot.llm import Generator
+    from bot.pipeline import Bot
+    from bot.retrieve import Retriever
+
+    def factory(*replies: str, top_k: int = 5):
+        generator = None
+        if replies:
+            model = GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
+            generator = Generator(model, "fake", timeout_s=30)
+        return Bot(settings, index, Retriever(index, top_k), generator)
+
+    return factory
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import load_corpus, load_document
+from bot.split import split_document
+from bot.types import CorpusError
+
+
+def test_header_is_metadata_not_content(corpus_dir: Path) -> None:
+    (doc,) = load_corpus(corpus_dir)
+    assert doc.metadata["date"] == "2020-12-10"
+    assert doc.metadata["language"] == "fr"
+    assert doc.text[doc.body_start :].startswith("Ce jeudi 10 décembre 2020")
+    assert all("date 2020-12" not in c.text for c in split_document(doc))
+
+
+def test_chunks_are_verbatim_spans_with_paragraphs(corpus_dir: Path) -> None:
+    (doc,) = load_corpus(corpus_dir)
+    raw = (corpus_dir / doc.source).read_text(encoding="utf-8")
+    chunks = split_document(doc)
+    assert len(chunks) >= 10
+    for c in chunks:
+        assert raw[c.start : c.end] == c.text
+    assert [c.paragraph for c in chunks] == sorted(c.paragraph for c in chunks)
+    assert {c.paragraph for c in chunks} == {1, 2, 3, 4, 5}
+    assert any("’" in c.text for c in chunks)  # typographic apostrophes kept
+    gaines = [c for c in chunks if "35 ans" in c.text]
+    assert len(gaines) == 1 and gaines[0].paragraph == 5
+
+
+def test_chunk_ids_are_content_hashes(corpus_dir: Path) -> None:
+    (doc,) = load_corpus(corpus_dir)
+    a = [c.id for c in split_document(doc)]
+    assert a == [c.id for c in split_document(doc)]
+    assert len(set(a)) == len(a)
+
+
+def test_unreadable_file_is_named(corpus_dir: Path) -> None:
+    (corpus_dir / "broken.txt").write_bytes(b"caf\xe9 \xff\xfe")
+    with pytest.raises(CorpusError, match="broken.txt"):
+        load_corpus(corpus_dir)
+
+
+def test_symlink_outside_corpus_is_refused(corpus_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret", encoding="utf-8")
+    (corpus_dir / "link.txt").symlink_to(outside)
+    with pytest.raises(CorpusError, match="outside"):
+        load_corpus(corpus_dir)
+    with pytest.raises(CorpusError):
+        load_document(corpus_dir / ".." / "secret.txt", corpus_dir)
+
+
+def test_markdown_documents_are_indexed_too(corpus_dir: Path) -> None:
+    (corpus_dir / "notes.md").write_text(
+        "# Notes\n\nUne autre phrase sur le cloud.", encoding="utf-8"
+    )
+    docs = load_corpus(corpus_dir)
+    assert {d.source for d in docs} == {"000_88c982e0d93ec0a5.txt", "notes.md"}

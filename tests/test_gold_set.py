@@ -1,0 +1,222 @@
+"""Sanity checks for the evaluation gold set (eval/gold.jsonl).
+
+Stdlib + pytest only: no network, no model. The article is read from
+corpus/000_88c982e0d93ec0a5.txt (repo root) if present, otherwise from
+/work/shared/corpus/000_88c982e0d93ec0a5.txt.
+"""
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GOLD_PATH = REPO_ROOT / "eval" / "gold.jsonl"
+ARTICLE_NAME = "000_88c982e0d93ec0a5.txt"
+ARTICLE_CANDIDATES = [
+    REPO_ROOT / "corpus" / ARTICLE_NAME,
+    Path("/work/shared/corpus") / ARTICLE_NAME,
+]
+N_PARAGRAPHS = 5
+
+CATEGORIES = {
+    "single",
+    "number",
+    "multihop",
+    "career",
+    "followup",
+    "adversarial",
+    "injection",
+    "unanswerable_absent",
+    "unanswerable_offtopic",
+    "unanswerable_after2020",
+}
+UNANSWERABLE_CATEGORIES = {c for c in CATEGORIES if c.startswith("unanswerable_")}
+FIELDS = {
+    "id": str,
+    "lang": str,
+    "category": str,
+    "question": str,
+    "history": list,
+    "answerable": bool,
+    "key_facts": list,
+    "forbidden": list,
+    "paragraphs": list,
+}
+
+# Key facts that are computed from the article rather than quoted from it.
+# Each one is justified by an arithmetic check below; a key-fact group that is
+# not found verbatim in its supporting paragraphs must contain one of these.
+DERIVED_FACTS = {
+    "290": 29_000_000 // 100_000 == 290,  # 29 million people vs 100 000 employees
+    "5 ans": 2025 - 2020 == 5,  # announcement (2020) -> target (2025)
+    "5 years": 2025 - 2020 == 5,
+    "2019": 2020 - 1 == 2019,  # "L'année dernière" in a December 2020 article
+}
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+    text = re.sub(r"\s+", " ", text)
+    return text.casefold()
+
+
+def _article_path() -> Path:
+    for path in ARTICLE_CANDIDATES:
+        if path.is_file():
+            return path
+    pytest.skip("article file not found")
+
+
+@pytest.fixture(scope="module")
+def paragraphs():
+    raw = _article_path().read_text(encoding="utf-8")
+    raw = re.sub(r"^\s*date\s+\d{4}-\d{2}\s+", "", raw, count=1)
+    paras = [p.strip() for p in re.split(r"\n\s*\n", raw) if p.strip()]
+    assert len(paras) == N_PARAGRAPHS
+    assert paras[0].startswith("Ce jeudi 10 décembre 2020")
+    return paras
+
+
+@pytest.fixture(scope="module")
+def cases():
+    assert GOLD_PATH.is_file(), GOLD_PATH
+    out = []
+    with GOLD_PATH.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as exc:  # pragma: no cover
+                pytest.fail(f"line {lineno}: invalid JSON: {exc}")
+    return out
+
+
+def test_derived_facts_are_correct():
+    assert all(DERIVED_FACTS.values())
+
+
+def test_minimum_size(cases):
+    assert len(cases) >= 80
+    assert sum(1 for c in cases if not c["answerable"]) >= 20
+
+
+def test_unique_ids(cases):
+    dupes = [i for i, n in Counter(c["id"] for c in cases).items() if n > 1]
+    assert not dupes, dupes
+
+
+def test_schema_and_types(cases):
+    for c in cases:
+        cid = c.get("id", "?")
+        for field, typ in FIELDS.items():
+            assert field in c, f"{cid}: missing {field}"
+            assert isinstance(c[field], typ), f"{cid}: {field} must be {typ.__name__}"
+        assert set(c) <= set(FIELDS) | {"note"}, f"{cid}: unexpected fields {set(c) - set(FIELDS)}"
+        if "note" in c:
+            assert isinstance(c["note"], str)
+        assert c["id"].strip() and c["question"].strip()
+        assert c["lang"] in {"fr", "en"}, cid
+        assert c["category"] in CATEGORIES, cid
+        for group in c["key_facts"]:
+            assert isinstance(group, list) and group, f"{cid}: empty key-fact group"
+            assert all(isinstance(a, str) and a.strip() for a in group), cid
+        assert all(isinstance(f, str) and f.strip() for f in c["forbidden"]), cid
+        for p in c["paragraphs"]:
+            assert isinstance(p, int) and not isinstance(p, bool), cid
+            assert 1 <= p <= N_PARAGRAPHS, f"{cid}: paragraph {p} out of range"
+        for turn in c["history"]:
+            assert isinstance(turn, dict) and set(turn) == {"role", "content"}, cid
+            assert turn["role"] in {"user", "assistant"}, cid
+            assert isinstance(turn["content"], str) and turn["content"].strip(), cid
+
+
+def test_answerability_consistency(cases):
+    for c in cases:
+        cid = c["id"]
+        if c["answerable"]:
+            assert c["key_facts"], f"{cid}: answerable case needs key facts"
+            assert c["paragraphs"], f"{cid}: answerable case needs supporting paragraphs"
+            assert c["category"] not in UNANSWERABLE_CATEGORIES, cid
+        else:
+            assert c["key_facts"] == [], f"{cid}: unanswerable case must have no key facts"
+        if c["category"] in UNANSWERABLE_CATEGORIES:
+            assert not c["answerable"], cid
+        if c["category"] == "unanswerable_offtopic":
+            assert c["paragraphs"] == [], cid
+
+
+def test_history_only_for_followups(cases):
+    for c in cases:
+        if c["category"] == "followup":
+            h = c["history"]
+            assert h, f"{c['id']}: followup needs history"
+            assert 2 <= len(h) <= 4, f"{c['id']}: history should be 1-2 turns"
+            assert h[0]["role"] == "user", c["id"]
+            assert h[-1]["role"] == "assistant", c["id"]
+            for prev, nxt in zip(h, h[1:], strict=False):
+                assert prev["role"] != nxt["role"], f"{c['id']}: roles must alternate"
+        else:
+            assert c["history"] == [], f"{c['id']}: only followups carry history"
+
+
+def test_both_languages_in_each_category(cases):
+    langs = {}
+    for c in cases:
+        langs.setdefault(c["category"], set()).add(c["lang"])
+    assert set(langs) == CATEGORIES, CATEGORIES - set(langs)
+    for cat, seen in langs.items():
+        assert seen == {"fr", "en"}, f"{cat}: languages {seen}"
+
+
+def test_unanswerable_coverage(cases):
+    n = Counter(c["category"] for c in cases)
+    assert sum(n[c] for c in UNANSWERABLE_CATEGORIES) >= 24
+
+
+def test_language_balance(cases):
+    n = Counter(c["lang"] for c in cases)
+    assert abs(n["fr"] - n["en"]) <= 0.2 * len(cases)
+
+
+def test_key_facts_grounded_in_paragraphs(cases, paragraphs):
+    """Each key-fact group of an answerable case has at least one alternative
+    in the article's own wording that occurs in its supporting paragraphs
+    (or is one of the few whitelisted, arithmetically checked derived facts)."""
+    derived = {_norm(k) for k in DERIVED_FACTS}
+    problems = []
+    for c in cases:
+        if not c["answerable"]:
+            continue
+        support = _norm(" ".join(paragraphs[p - 1] for p in c["paragraphs"]))
+        for group in c["key_facts"]:
+            if any(_norm(alt) in support for alt in group):
+                continue
+            if any(_norm(alt) in derived for alt in group):
+                continue
+            problems.append((c["id"], group[:4]))
+    assert not problems, problems
+
+
+def test_forbidden_not_in_key_facts(cases):
+    for c in cases:
+        alts = {_norm(a) for g in c["key_facts"] for a in g}
+        for f in c["forbidden"]:
+            assert _norm(f) not in alts, f"{c['id']}: {f!r} is both required and forbidden"
+
+
+def test_forbidden_claims_absent_from_supporting_text(cases, paragraphs):
+    """A forbidden string must not be something the article itself states
+    in the paragraphs cited for the case."""
+    for c in cases:
+        if not c["paragraphs"]:
+            continue
+        support = _norm(" ".join(paragraphs[p - 1] for p in c["paragraphs"]))
+        for f in c["forbidden"]:
+            assert _norm(f) not in support, f"{c['id']}: forbidden {f!r} occurs in the article"
