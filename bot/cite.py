@@ -96,17 +96,15 @@ def check_sentence(
     missing = unsupported_facts(
         plain, " ".join(texts[n] for n in used), " ".join(contexts[n] for n in used)
     )
-    if missing:
-        reason = "not in cited passages: " + ", ".join(missing)
-        return SentenceSupport(plain, tuple(cited), 0.0, False, reason)
-    score = _score(plain, [texts[n] for n in used], similarity)
-    if score >= SUPPORT_THRESHOLD:
+    score = 0.0 if missing else _score(plain, [texts[n] for n in used], similarity)
+    if not missing and score >= SUPPORT_THRESHOLD:
         return SentenceSupport(plain, used, round(score, 3), True)
-    # The cited passage does not carry the sentence; another retrieved one may.
+    # What it cites does not carry the sentence; another passage shown to the model may.
     moved = _attribute(plain, passages, similarity)
     if moved.supported:
         return SentenceSupport(plain, moved.citations, moved.score, True, "citation corrected")
-    return SentenceSupport(plain, used, round(score, 3), False, "weak support")
+    reason = "not in cited passages: " + ", ".join(missing) if missing else "weak support"
+    return SentenceSupport(plain, tuple(cited), round(score, 3), False, reason)
 
 
 def build_citations(numbers: Sequence[int], passages: Sequence[Passage]) -> list[Citation]:

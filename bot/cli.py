@@ -63,13 +63,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import main as eval_main
-
-    return eval_main(args.rest)
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:  # its own options (see bot/evaluate.py)
+        from bot.evaluate import main as eval_main
+
+        return eval_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_ask)
     p = sub.add_parser("serve", help="serve the web UI")
     p.set_defaults(func=_serve)
-    p = sub.add_parser("eval", help="run the evaluation (see eval/README.md)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_eval)
+    sub.add_parser("eval", help="run the evaluation (python -m bot eval --help)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -168,9 +168,12 @@ def names(text: str) -> set[str]:
         if " " in alias and alias in folded_text:
             out.add(target)
             covered.update(alias.split())
-    for i, m in enumerate(re.finditer(r"\b[A-ZÀ-Ý][\w’'-]+", text)):
-        if i == 0 and m.start() == len(text) - len(text.lstrip()):
-            continue  # sentence-initial capital says nothing
+    caps = list(re.finditer(r"\b[A-ZÀ-Ý][\w’'-]+", text))
+    for i, m in enumerate(caps):
+        initial = i == 0 and m.start() == len(text) - len(text.lstrip())
+        follows = i + 1 < len(caps) and caps[i + 1].start() == m.end() + 1
+        if initial and not (follows or m.group(0).isupper()):
+            continue  # a capital that only starts the sentence says nothing
         word = re.split(r"'", fold(m.group(0)))[-1]
         if len(word) > 2 and word not in NOT_NAMES and word not in covered:
             out.add(word)

@@ -1,0 +1,191 @@
+"""Run answer() over eval/gold.jsonl and report the metrics per mode (``python -m bot eval``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bot.config import ROOT, get_settings
+from bot.metrics import Score, score_case
+
+GOLD = ROOT / "eval" / "gold.jsonl"
+RESULTS = ROOT / "eval" / "results"
+GATE = ROOT / "eval" / "gate.json"
+METRICS = [
+    ("answer_accuracy", "answer accuracy", "≥ 0.90"),
+    ("evidence_hit", "evidence hit", "≥ 0.95"),
+    ("citation_validity", "citation validity", "= 1.00"),
+    ("citation_recall", "citation recall (ALCE-style)", ""),
+    ("citation_precision", "citation precision (ALCE-style)", ""),
+    ("abstention", "abstention on unanswerables", "≥ 0.90"),
+    ("false_abstention", "false abstention on answerables", "≤ 0.10"),
+    ("language_match", "language match", "≥ 0.95"),
+    ("median_latency_s", "median latency (s)", ""),
+]
+LOWER_IS_BETTER = {"false_abstention", "median_latency_s"}
+
+
+def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _ratio(num: float, den: float) -> float:
+    return round(num / den, 3) if den else 1.0
+
+
+def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, float]:
+    ans = [s for c, s in zip(cases, scores, strict=True) if c["answerable"]]
+    un = [s for c, s in zip(cases, scores, strict=True) if not c["answerable"]]
+    return {
+        "cases": len(scores),
+        "answer_accuracy": _ratio(sum(s.correct for s in scores), len(scores)),
+        "evidence_hit": _ratio(sum(bool(s.evidence_hit) for s in ans), len(ans)),
+        "citation_validity": _ratio(
+            sum(s.citations_valid for s in scores), sum(s.citations_total for s in scores)
+        ),
+        "citation_recall": _ratio(
+            sum(s.sentences_supported for s in ans), sum(s.sentences for s in ans)
+        ),
+        "citation_precision": _ratio(
+            sum(s.citations_precise for s in ans if not s.abstained),
+            sum(s.citations_total for s in ans if not s.abstained),
+        ),
+        "abstention": _ratio(sum(s.abstained for s in un), len(un)),
+        "false_abstention": _ratio(sum(s.abstained for s in ans), len(ans)),
+        "language_match": _ratio(sum(s.language_ok for s in scores), len(scores)),
+        "median_latency_s": round(statistics.median(s.latency_s for s in scores), 3),
+    }
+
+
+def run_mode(
+    ask: Callable[[str, list[dict[str, str]]], Any],
+    cases: list[dict[str, Any]],
+    source_text: Callable[[str], str],
+    label: str = "",
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    scores, rows = [], []
+    for i, case in enumerate(cases, start=1):
+        t = time.perf_counter()
+        answer = ask(case["question"], case["history"])
+        latency = time.perf_counter() - t
+        score = score_case(case, answer, latency, source_text)
+        scores.append(score)
+        rows.append(
+            {
+                "id": case["id"],
+                **asdict(score),
+                "answer": answer.text,
+                "standalone": answer.standalone_question,
+            }
+        )
+        mark = "ok " if score.correct else "BAD"
+        print(
+            f"[{label} {i}/{len(cases)}] {mark} {case['id']}: {answer.text[:90]!r}", file=sys.stderr
+        )
+    return summarise(cases, scores), rows
+
+
+def markdown(summaries: dict[str, dict[str, float]]) -> str:
+    modes = list(summaries)
+    lines = [
+        "| metric | " + " | ".join(modes) + " | goal (default) |",
+        "|---" * (len(modes) + 2) + "|",
+    ]
+    lines.append("| cases | " + " | ".join(str(summaries[m]["cases"]) for m in modes) + " | |")
+    for key, label, goal in METRICS:
+        vals = " | ".join(f"{summaries[m][key]:.2f}" for m in modes)
+        lines.append(f"| {label} | {vals} | {goal} |")
+    return "\n".join(lines) + "\n"
+
+
+def check_gate(
+    summaries: dict[str, dict[str, float]], gate: dict[str, dict[str, float]]
+) -> list[str]:
+    """Metrics that fell below (or, for lower-is-better ones, above) their gate."""
+    failures = []
+    for mode, limits in gate.items():
+        for key, limit in limits.items():
+            if mode not in summaries:
+                continue
+            value = summaries[mode][key]
+            worse = value > limit if key in LOWER_IS_BETTER else value < limit
+            if worse:
+                failures.append(f"{mode}.{key} = {value} (gate {limit})")
+    return failures
+
+
+def _systems(modes: list[str]) -> dict[str, Callable[..., Any]]:
+    from bot.corpus import load_corpus
+    from bot.pipeline import Bot, build_bot
+    from bot.retrieve import Retriever
+
+    settings = get_settings()
+    bot = build_bot(settings)
+    bot.warm_up()
+    systems: dict[str, Callable[..., Any]] = {}
+    if "default" in modes:
+        systems["default"] = bot.answer
+    if "extractive" in modes:
+        plain = Bot(settings, bot.index, Retriever(bot.index, settings.top_k), None)
+        systems["extractive"] = plain.answer
+    if "textbook" in modes:
+        from bot.embed import default_embeddings
+        from bot.textbook import Textbook
+
+        tb = Textbook(
+            load_corpus(settings.corpus_dir),
+            default_embeddings("minilm", settings.models_dir),
+            bot.generator,
+        )
+        systems["textbook"] = tb.answer
+    return systems
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bot eval")
+    p.add_argument("--modes", default="default,extractive,textbook")
+    p.add_argument("--quick", action="store_true", help="every 3rd case only")
+    p.add_argument(
+        "--textbook-every",
+        type=int,
+        default=3,
+        help="the textbook baseline runs on every n-th case (it is slow)",
+    )
+    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--gate", type=Path, default=None, help="fail when a metric is below this")
+    args = p.parse_args(argv)
+    cases = load_gold()
+    if args.quick:
+        cases = cases[::3]
+    settings = get_settings()
+
+    def source_text(name: str) -> str:
+        return (settings.corpus_dir / name).read_text(encoding="utf-8")
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    summaries: dict[str, dict[str, float]] = {}
+    args.out.mkdir(parents=True, exist_ok=True)
+    for mode, ask in _systems(modes).items():
+        subset = cases[:: args.textbook_every] if mode == "textbook" else cases
+        summary, rows = run_mode(ask, subset, source_text, mode)
+        summaries[mode] = summary
+        (args.out / f"{mode}.json").write_text(
+            json.dumps({"summary": summary, "cases": rows}, ensure_ascii=False, indent=1)
+        )
+    table = markdown(summaries)
+    (args.out / "summary.md").write_text(table, encoding="utf-8")
+    (args.out / "summary.json").write_text(json.dumps(summaries, indent=1))
+    print(table)
+    if args.gate:
+        failures = check_gate(summaries, json.loads(args.gate.read_text()))
+        for f in failures:
+            print("GATE FAILED:", f, file=sys.stderr)
+        return 1 if failures else 0
+    return 0

@@ -1,0 +1,136 @@
+"""Scoring of one answer against one gold case (pure functions; see eval/README.md)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.cite import split_sentences, strip_markers
+from bot.facts import numbers, unsupported_facts
+from bot.language import detect_language
+from bot.text import fold
+
+QUOTED = re.compile(r"«[^»]*»|“[^”]*”")
+MAX_CHARS = 500  # own words (quotes excluded); longer answers are not concise
+MAX_SENTENCES = 4
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", fold(text)).strip()
+
+
+def own_words(text: str) -> str:
+    """The answer without quoted article text and citation markers."""
+    return strip_markers(QUOTED.sub(" ", text)).strip()
+
+
+def fact_present(alternatives: Sequence[str], text: str) -> bool:
+    """An alternative appears in the text, as words or as the same number ("100 000" = "100,000")."""
+    norm = _norm(text)
+    values = numbers(text)
+    for alt in alternatives:
+        if _norm(alt) in norm:
+            return True
+        alt_values = numbers(alt)
+        if alt_values and alt_values <= values and not re.sub(r"[\d\s.,%$€]", "", alt):
+            return True  # a bare number written another way
+    return False
+
+
+def concise(text: str) -> bool:
+    mine = own_words(text)
+    return len(mine) <= MAX_CHARS and len(split_sentences(mine)) <= MAX_SENTENCES
+
+
+def forbidden_found(forbidden: Sequence[str], text: str) -> list[str]:
+    norm = _norm(own_words(text))
+    return [f for f in forbidden if _norm(f) in norm]
+
+
+@dataclass
+class Score:
+    correct: bool
+    evidence_hit: bool | None  # None for unanswerable cases
+    citations_valid: int
+    citations_total: int
+    sentences: int
+    sentences_supported: int
+    citations_precise: int
+    abstained: bool
+    language_ok: bool
+    latency_s: float
+    detail: str = ""
+
+
+def score_case(
+    case: dict[str, Any], answer: Any, latency_s: float, source_text: Callable[[str], str]
+) -> Score:
+    text = answer.text
+    cites = list(answer.citations)
+    gold_paras = set(case["paragraphs"])
+    valid = sum(1 for c in cites if _valid(c, source_text))
+    bad = forbidden_found(case["forbidden"], text)
+    if case["answerable"]:
+        missing = [g[0] for g in case["key_facts"] if not fact_present(g, text)]
+        correct = not answer.abstained and not missing and not bad and concise(text)
+        hit: bool | None = any(c.paragraph in gold_paras for c in cites) and not answer.abstained
+        detail = "; ".join(
+            filter(
+                None, [f"missing {missing}" if missing else "", f"forbidden {bad}" if bad else ""]
+            )
+        )
+    else:
+        correct = bool(answer.abstained) and not bad
+        hit, detail = None, f"forbidden {bad}" if bad else ""
+    n_sent, n_sup, n_precise = (0, 0, 0) if answer.abstained else _alce(answer, gold_paras)
+    lang_ok = answer.language == case["lang"] and _language_of(text, case["lang"])
+    return Score(
+        correct,
+        hit,
+        valid,
+        len(cites),
+        n_sent,
+        n_sup,
+        n_precise,
+        bool(answer.abstained),
+        lang_ok,
+        latency_s,
+        detail,
+    )
+
+
+def _valid(c: Any, source_text: Callable[[str], str]) -> bool:
+    try:
+        return bool(c.quote) and source_text(c.source)[c.start : c.end] == c.quote
+    except (OSError, ValueError):
+        return False
+
+
+def _alce(answer: Any, gold_paras: set[int]) -> tuple[int, int, int]:
+    """ALCE-style citation recall and precision, with lexical fact checks in place of NLI.
+
+    Recall: a sentence counts when it cites something and its numbers, dates and names are
+    all in what it cites. Precision: a citation counts when it comes from a gold paragraph
+    (for unanswerable cases, none is expected) or carries the facts of its sentence.
+    """
+    by_id = {c.id: c for c in answer.citations}
+    sentences = [s for s in split_sentences(answer.text) if own_words(s)]
+    supported = precise = 0
+    for s in sentences:
+        ids = [int(n) for n in re.findall(r"\[(\d+)", s) if int(n) in by_id]
+        quotes = " ".join(by_id[i].quote for i in ids)
+        if ids and not unsupported_facts(own_words(s), quotes):
+            supported += 1
+    for c in answer.citations:
+        if c.paragraph in gold_paras:
+            precise += 1
+    return len(sentences), supported, precise
+
+
+def _language_of(text: str, expected: str) -> bool:
+    mine = own_words(text)
+    if len(re.findall(r"\w+", mine)) < 2:
+        return True  # nothing of our own to judge
+    return detect_language(mine, expected) == expected
