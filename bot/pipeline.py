@@ -127,7 +127,8 @@ class Bot:
         shown, _ = self.prompt_passages(retrieved)
         numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
         ids = [p.chunk.id for p in shown]
-        hint = ", ".join(f"[{ids.index(p.chunk.id) + 1}]" for p in retrieved)
+        # The best passages again, next to the question, where a small model attends most.
+        hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
         system = render("system", passages=numbered)
         user = render(f"question_{language}", hint=hint, question=question)
         return [SystemMessage(system), HumanMessage(user)], shown
@@ -212,13 +213,11 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
     from bot.config import get_settings
     from bot.corpus import load_corpus
     from bot.embed import default_embeddings, embeddings_key
-    from bot.index import make_client
     from bot.llm import load_generator
 
     settings = settings or get_settings()
     embeddings = default_embeddings(settings.embedder, settings.models_dir)
-    client = make_client(settings.chroma_url, str(settings.chroma_dir))
-    index = Index(client, embeddings, f"{settings.collection}-{embeddings_key(embeddings)}")
+    index = open_index(settings, f"{settings.collection}-{embeddings_key(embeddings)}", embeddings)
     if ingest:
         index.ingest(load_corpus(settings.corpus_dir))
     notices = []
@@ -229,6 +228,34 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
         log.warning("LLM unavailable: %s", exc)
         notices.append(f"LLM unavailable ({exc}); answers are extracts of the article.")
     return Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
+
+
+def open_index(settings: Settings, name: str, embeddings: Any) -> Index:
+    """The index, or a fresh one when the embedded store is unreadable (rebuilt by ingest)."""
+    from bot.index import make_client, reset_client_cache
+
+    try:
+        index = Index(make_client(settings.chroma_url, str(settings.chroma_dir)), embeddings, name)
+        index.count()
+        return index
+    except Exception as exc:
+        if settings.chroma_url:
+            raise
+        aside = settings.chroma_dir.with_name(
+            f"{settings.chroma_dir.name}.corrupt-{time.time():.0f}"
+        )
+        log.warning(
+            "index at %s is unreadable (%s: %s); moved to %s, rebuilding from %s",
+            settings.chroma_dir,
+            type(exc).__name__,
+            exc,
+            aside,
+            settings.corpus_dir,
+        )
+        reset_client_cache()
+        if settings.chroma_dir.exists():
+            settings.chroma_dir.rename(aside)
+        return Index(make_client("", str(settings.chroma_dir)), embeddings, name)
 
 
 def get_bot() -> Bot:

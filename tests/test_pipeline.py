@@ -4,7 +4,7 @@ import pytest
 
 from bot.corpus import load_corpus
 from bot.llm import Generator, LLMUnavailable
-from bot.types import InvalidHistory, InvalidQuestion
+from bot.types import CorpusError, InvalidHistory, InvalidQuestion
 
 
 def _source(settings, c) -> str:
@@ -30,8 +30,9 @@ def test_model_sees_every_passage_and_the_retrieved_ones_flagged(make_bot) -> No
     system, user = messages[0].content, messages[1].content
     assert "[13] Loin d’être anodin" in system and "Qui est Jarred Gaines ?" in user
     assert "Réponds en français" in user
-    for p in retrieved:
-        assert f"[{[s.chunk.id for s in shown].index(p.chunk.id) + 1}]" in user
+    ids = [s.chunk.id for s in shown]
+    for p in retrieved[:3]:  # the best passages are repeated next to the question
+        assert f"[{ids.index(p.chunk.id) + 1}] {p.text}" in user
 
 
 def test_not_found_abstains_with_the_closest_passage(make_bot) -> None:
@@ -122,3 +123,58 @@ def test_ingest_is_idempotent_and_replaces_changed_files(index, settings) -> Non
     assert changed.added >= 1 and changed.removed == changed.added
     assert index.count() == changed.chunks
     assert not any("35 ans" in c.text for c in index.all_chunks())
+
+
+def test_failed_ingest_leaves_the_previous_index_active(index, settings) -> None:
+    before = {c.id for c in index.all_chunks()}
+    (settings.corpus_dir / "extra.md").write_text("Une phrase de plus sur le cloud.", "utf-8")
+
+    class Failing:
+        def embed_documents(self, texts):
+            raise OSError(28, "No space left on device")
+
+    real = index.embeddings
+    index.embeddings = Failing()
+    with pytest.raises(CorpusError, match="extra.md"):
+        index.ingest(load_corpus(settings.corpus_dir))
+    index.embeddings = real
+    assert {c.id for c in index.all_chunks()} == before
+    assert index.search(real.embed_query("cloud"), 3)
+    report = index.ingest(load_corpus(settings.corpus_dir))
+    assert report.added == 1 and index.count() == len(before) + 1
+
+
+def test_other_instances_follow_a_swap(index, settings, fake_embeddings) -> None:
+    from bot.index import Index
+
+    other = Index(index.client, fake_embeddings, index.name)
+    assert other.count() == index.count()
+    (settings.corpus_dir / "extra.md").write_text("Une phrase de plus sur le cloud.", "utf-8")
+    index.ingest(load_corpus(settings.corpus_dir))
+    assert other.search(fake_embeddings.embed_query("cloud"), 50)  # old collection is gone
+    assert other.count() == index.count()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "missing"])
+def test_damaged_index_is_rebuilt_at_start(settings, fake_embeddings, caplog, damage) -> None:
+    from bot.index import reset_client_cache
+    from bot.pipeline import open_index
+
+    index = open_index(settings, "t", fake_embeddings)
+    index.ingest(load_corpus(settings.corpus_dir))
+    reset_client_cache()
+    db = settings.chroma_dir / "chroma.sqlite3"
+    if damage == "garbage":
+        db.write_bytes(b"this is not a database" * 100)
+    elif damage == "empty":
+        db.write_bytes(b"")
+    else:
+        import shutil
+
+        shutil.rmtree(settings.chroma_dir)
+    with caplog.at_level("WARNING"):
+        index = open_index(settings, "t", fake_embeddings)
+        report = index.ingest(load_corpus(settings.corpus_dir))
+    assert index.count() == report.chunks > 0
+    if damage == "garbage":
+        assert "unreadable" in caplog.text and "rebuilding" in caplog.text
