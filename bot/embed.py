@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -28,8 +29,14 @@ class SentenceEmbeddings(Embeddings):
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
+                if Path(self.model_name).exists():  # a local model never needs the hub
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()
+                hf_logging.set_verbosity_error()
                 self._model = SentenceTransformer(self.model_name, device="cpu")
         return self._model
 

@@ -27,7 +27,7 @@ def own_words(text: str) -> str:
 
 
 def fact_present(alternatives: Sequence[str], text: str) -> bool:
-    """An alternative appears in the text, as words or as the same number ("100 000" = "100,000")."""
+    """An alternative appears in the text, as words or as the same number (100 000 = 100,000)."""
     norm = _norm(text)
     values = numbers(text)
     for alt in alternatives:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ class Retriever:
         with self._lock:
             if self._version != self.index.version or self._bm25 is None:
                 import bm25s
+
+                logging.getLogger("bm25s").setLevel(logging.WARNING)
 
                 chunks = self.index.all_chunks()
                 bm25 = bm25s.BM25()

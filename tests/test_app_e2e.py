@@ -1,0 +1,221 @@
+"""The real app (`python app.py`) on loopback: its API through gradio_client, its page in Chromium.
+
+Slow: the app loads the real embedder and LLM (cached under BOT_DATA_DIR) in the background.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.server, pytest.mark.real_models]
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = (ROOT / "corpus" / "000_88c982e0d93ec0a5.txt").read_text(encoding="utf-8")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
+XSS = "<img src=x onerror=alert(1)>"
+PAGE_TIMEOUT_S = 120
+READY_TIMEOUT_S = 600
+ANSWER_TIMEOUT_MS = 300_000
+
+
+class App:
+    def __init__(self, url: str, page_up_s: float, status_at_page_up: dict) -> None:
+        self.url = url
+        self.page_up_s = page_up_s
+        self.status_at_page_up = status_at_page_up
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _python() -> str:
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def _wait_for_page(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + PAGE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"page not served within {PAGE_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+def _wait_for_bot(client, proc: subprocess.Popen, log: Path) -> dict:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        status = client.predict(api_name="/status")
+        if status["ready"] or status["error"]:
+            return status
+        time.sleep(2)
+    pytest.fail(f"models not ready within {READY_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[App]:
+    from gradio_client import Client
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    env = {**os.environ, "BOT_PORT": str(port), "BOT_HOST": "127.0.0.1", "BOT_SHARE": "false"}
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    started = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [_python(), "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_for_page(url, proc, log)
+        page_up_s = time.monotonic() - started
+        client = Client(url, verbose=False)
+        early = client.predict(api_name="/status")
+        status = _wait_for_bot(client, proc, log)
+        assert status["ready"], status
+        print(f"\npage up in {page_up_s:.1f} s; models ready in {time.monotonic() - started:.1f} s")
+        yield App(url, page_up_s, early)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from gradio_client import Client
+
+    return Client(app.url, verbose=False)
+
+
+def test_page_is_served_while_models_load(app):
+    assert app.page_up_s < 60
+    assert {"ready", "status", "model", "error"} <= app.status_at_page_up.keys()
+
+
+def test_api_answers_with_a_verbatim_citation(client):
+    result = client.predict(QUESTION, api_name="/answer")
+    assert "error" not in result, result
+    assert {"text", "citations", "abstained", "language"} <= result.keys()
+    assert result["language"] == "fr" and not result["abstained"]
+    quotes = [c for c in result["citations"] if "29 millions" in c["quote"]]
+    assert quotes, result
+    for c in result["citations"]:
+        assert ARTICLE[c["start"] : c["end"]] == c["quote"]
+
+
+def test_api_reports_bad_input_as_an_error_field(client):
+    assert "error" in client.predict("   ", api_name="/answer")
+    assert "error" in client.predict(QUESTION, "not json", api_name="/answer")
+    assert "error" in client.predict(QUESTION, '[{"role": "robot"}]', api_name="/answer")
+
+
+# ------------------------------------------------------------------- the page in Chromium
+
+ANSWER_DONE_JS = """n => {
+  const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+  if (bots.length < n) return false;
+  const last = bots[bots.length - 1].innerText.trim();
+  const box = document.querySelector('#question textarea');
+  return (last.includes('⚙') || last.startsWith('⚠')) && !last.endsWith('✎') && !box.disabled;
+}"""
+
+
+def _chromium_or_skip() -> Path:
+    if not CHROMIUM.exists() and shutil.which("make"):
+        subprocess.run(["make", "browser"], cwd=ROOT, timeout=900, check=False)
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing and `make browser` could not install it")
+    return CHROMIUM
+
+
+def _ask(page, question: str, answers_before: int) -> str:
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.wait_for_function(ANSWER_DONE_JS, arg=answers_before + 1, timeout=ANSWER_TIMEOUT_MS)
+    return page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_browser_chat_cites_and_highlights_the_source(app, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(30_000)
+    page.goto(app.url, wait_until="domcontentloaded")
+    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
+
+    reply = _ask(page, QUESTION, 0)
+    assert "29 millions" in reply
+    buttons = page.locator("#sources button[data-cite]")
+    expect(buttons.first).to_be_visible()
+    items = page.locator("#sources li.source")
+    texts = items.all_inner_texts()
+    index = next((i for i, t in enumerate(texts) if "29 millions" in t), 0)
+    quote = items.nth(index).locator(".quote").inner_text()
+    buttons.nth(index).click()
+
+    mark = page.locator("#article mark#cited-span")
+    expect(mark).to_be_visible()
+    expect(mark).to_be_in_viewport()
+    assert " ".join(mark.inner_text().split()) == " ".join(quote.split())
+    assert quote in ARTICLE
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+
+    reply = _ask(page, XSS, 1)
+    page.wait_for_timeout(1000)  # an onerror handler would have fired by now
+    assert dialogs == []
+    user = page.locator('#chat [data-testid="user"]').last
+    assert XSS in user.inner_text()
+    assert page.locator("#chat img[src='x']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "chat-escaped.png"), full_page=True)
+    page.close()

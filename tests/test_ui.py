@@ -1,0 +1,326 @@
+"""The UI's pure conversions (Answer → Markdown/HTML) and its handlers, with fakes only."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot import ui
+from bot.types import Answer, Citation, InvalidQuestion
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "000_88c982e0d93ec0a5.txt"
+ARTICLE = (ROOT / "corpus" / SOURCE).read_text(encoding="utf-8")
+XSS = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def cite(id_: int, needle: str, paragraph: int = 1) -> Citation:
+    start = ARTICLE.index(needle)
+    return Citation(id_, SOURCE, needle, start, start + len(needle), paragraph)
+
+
+def make_answer(text: str = "Amazon veut former 29 millions de personnes [1].", **kw) -> Answer:
+    defaults = dict(
+        citations=[cite(1, "29 millions de personnes")],
+        abstained=False,
+        language="fr",
+        standalone_question="Combien de personnes ?",
+        model="test-model",
+    )
+    defaults.update(kw)
+    return Answer(text=text, **defaults)
+
+
+def rendered(markdown: str) -> str:
+    """What a CommonMark renderer makes of it (the chat renders Markdown, then HTML)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    return markdown_it.MarkdownIt("commonmark").render(markdown)
+
+
+# ------------------------------------------------------------------- answer_to_markdown
+
+
+def test_markers_are_kept_and_stand_out():
+    md = ui.answer_to_markdown(make_answer("Amazon forme 29 millions [1] de gens [2]."))
+    assert "**[1]**" in md and "**[2]**" in md
+    out = rendered(md)
+    assert "<strong>[1]</strong>" in out and "<strong>[2]</strong>" in out
+
+
+@pytest.mark.parametrize("evil", [XSS, SCRIPT, f"ok {XSS} [1] {SCRIPT}"])
+def test_html_in_answers_and_questions_is_shown_as_text(evil):
+    for md in (ui.answer_to_markdown(make_answer(evil)), ui.user_to_markdown(evil)):
+        out = rendered(md)
+        assert "<img" not in out and "<script" not in out
+        assert "&lt;img" in out or "&lt;script" in out
+    assert html.unescape(re.sub(r"<[^>]+>", "", rendered(ui.user_to_markdown(XSS)))).strip() == XSS
+
+
+def test_markdown_links_and_images_from_the_user_do_not_render():
+    question = "[clic](http://evil.example/a) ![x](http://evil.example/x.png) www.evil.example"
+    md = ui.user_to_markdown(question)
+    out = rendered(md)
+    assert "<a " not in out and "<img" not in out
+    assert "://" not in md and "www." not in md  # no bare URL left for GFM to autolink
+    text = html.unescape(re.sub(r"<[^>]+>", "", out)).strip()
+    assert text == question  # still shown literally
+
+
+def test_latex_and_template_syntax_is_escaped():
+    md = ui.user_to_markdown("$$x$$ ${alert(1)} `code` *b*")
+    assert "$$" not in md.replace("\\$", "")
+    assert "\\*b\\*" in md and "\\`code\\`" in md
+
+
+def test_abstention_looks_different_and_suggests_questions():
+    answer = make_answer(
+        "L’article ne le dit pas. Le passage le plus proche qu’il contient est [1] : « … »",
+        abstained=True,
+    )
+    md = ui.answer_to_markdown(answer)
+    plain = ui.answer_to_markdown(make_answer())
+    assert md.startswith("⊘") and not plain.startswith("⊘")
+    assert "L’article ne répond pas" in md and "L’article ne répond pas" not in plain
+    suggestions = [q for q in ui.SUGGESTIONS["fr"] if ui.escape_markdown(q) in md]
+    assert len(suggestions) >= 2
+    english = ui.answer_to_markdown(
+        make_answer("The article does not say.", abstained=True, language="en")
+    )
+    assert "The article does not answer this" in english
+
+
+def test_notices_searched_and_model_are_shown():
+    answer = make_answer(
+        notices=["Le modèle de langue n’est pas disponible : voici les extraits."],
+        standalone_question="Combien de personnes Amazon veut-elle former ?",
+        model="extractive (no LLM)",
+    )
+    md = ui.answer_to_markdown(answer, question="Et combien ?")
+    assert "> ⚠ Le modèle de langue n’est pas disponible" in md
+    assert "recherché: “Combien de personnes Amazon veut-elle former ?”" in md
+    assert "modèle: extractive \\(no LLM\\)" in md
+
+
+def test_searched_is_hidden_when_the_question_was_not_rewritten():
+    answer = make_answer(standalone_question="Combien de  personnes ?")
+    assert "recherché" not in ui.answer_to_markdown(answer, question="combien de personnes ?")
+    english = make_answer(language="en", standalone_question="How many people?")
+    assert "searched: “How many people?”" in ui.answer_to_markdown(english, "And how many?")
+
+
+def test_draft_is_escaped_and_marked_as_unfinished():
+    md = ui.draft_to_markdown(f"Amazon [1] {XSS}")
+    assert md.endswith("✎") and "<img" not in md and "\\[1\\]" in md
+
+
+def test_error_message_is_plain_text():
+    md = ui.error_to_markdown(f"Bad {XSS}")
+    assert md.startswith("⚠") and "<img" not in rendered(md)
+
+
+# ------------------------------------------------------------------- sources and article
+
+
+def test_sources_panel_lists_each_citation_with_its_control():
+    answer = make_answer(citations=[cite(1, "29 millions", 1), cite(2, "Jarred Gaines", 5)])
+    out = ui.sources_html(answer)
+    for c in answer.citations:
+        assert f"[{c.id}]" in out and html.escape(c.quote) in out
+        assert f'data-cite="{c.id}"' in out
+    assert "paragraphe 5" in out and "Voir dans l’article" in out
+
+
+def test_sources_panel_escapes_quotes_and_marks_abstentions():
+    evil = Citation(1, SOURCE, XSS + "${1+1}", 0, 10, 2)
+    out = ui.sources_html(make_answer(citations=[evil], abstained=True, language="en"))
+    assert "<img" not in out and "${" not in out and "&lt;img" in out
+    assert "not an answer" in out and "paragraph 2" in out
+    assert "appear here" in ui.sources_html(None)
+    assert "appear here" in ui.sources_html(make_answer(citations=[]))
+
+
+def test_article_highlight_contains_exactly_the_quote():
+    c = cite(1, "il est désormais analyste de support client dans une entreprise", 5)
+    out = ui.article_html(ARTICLE, c.start, c.end)
+    marks = re.findall(rf'<mark id="{ui.MARK_ID}">(.*?)</mark>', out, flags=re.S)
+    assert len(marks) == 1 and html.unescape(marks[0]) == c.quote
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == ARTICLE  # the whole article, unchanged
+
+
+def test_article_is_escaped_and_bad_offsets_highlight_nothing():
+    text = f"a {SCRIPT} b {XSS} c"
+    out = ui.article_html(text, 2, 2 + len(SCRIPT))
+    assert "<script" not in out and "<img" not in out
+    assert html.unescape(re.search(r"<mark[^>]*>(.*)</mark>", out).group(1)) == SCRIPT
+    assert "<mark" not in ui.article_html(text, 5, 500)
+
+
+def test_read_source_stays_inside_the_corpus(tmp_path):
+    assert ui.read_source(ROOT / "corpus", SOURCE) == ARTICLE
+    with pytest.raises(ui.BotError):
+        ui.read_source(ROOT / "corpus", "../pyproject.toml")
+
+
+# ------------------------------------------------------------------- API and feedback
+
+
+def test_answer_payload_has_the_documented_fields():
+    payload = ui.answer_payload(make_answer())
+    assert {"text", "citations", "abstained", "language"} <= payload.keys()
+    assert set(payload["citations"][0]) == {"id", "source", "quote", "start", "end", "paragraph"}
+    json.dumps(payload)
+
+
+def test_parse_history_accepts_lists_and_json():
+    msgs = [{"role": "user", "content": "Qui ?"}]
+    assert ui.parse_history(msgs) == msgs
+    assert ui.parse_history(json.dumps(msgs)) == msgs
+    assert ui.parse_history("") is None and ui.parse_history(None) is None
+    for bad in ("not json", '{"a": 1}'):
+        with pytest.raises(ui.BotError):
+            ui.parse_history(bad)
+
+
+def test_history_for_bot_uses_raw_text_of_answered_turns():
+    turns = [
+        {"question": XSS, "answer": {"text": "A [1]."}},
+        {"question": "", "error": "Please type a question."},
+    ]
+    assert ui.history_for_bot(turns) == [
+        {"role": "user", "content": XSS},
+        {"role": "assistant", "content": "A [1]."},
+    ]
+
+
+def test_feedback_record_holds_question_answer_citations_vote_and_time():
+    turn = {"question": "Combien ?", "answer": make_answer().to_dict()}
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    rec = ui.feedback_record(turn, False, now)
+    assert rec["vote"] == "down" and rec["time"] == "2026-01-02T03:04:05+00:00"
+    assert rec["question"] == "Combien ?" and rec["answer"].startswith("Amazon")
+    assert rec["citations"][0]["quote"] == "29 millions de personnes"
+    assert ui.feedback_record(turn, True, now)["vote"] == "up"
+
+
+# ------------------------------------------------------------------- handlers, with a fake bot
+
+
+class FakeBot:
+    model_name = "fake"
+    notices: list[str] = []
+
+    def __init__(self, answer: Answer) -> None:
+        self._answer = answer
+
+    def warm_up(self) -> None:
+        pass
+
+    def stream(self, question, history=None):
+        if not question.strip():
+            raise InvalidQuestion("Please type a question (the input is empty).")
+        if question == "boom":
+            raise RuntimeError("secret traceback detail")
+        yield "Amazon veut"
+        yield "Amazon veut former [1"
+        yield self._answer
+
+    def answer(self, question, history=None):
+        return list(self.stream(question, history))[-1]
+
+
+@pytest.fixture
+def handlers(settings):
+    loader = ui.BotLoader(lambda: FakeBot(make_answer())).start()
+    assert loader.wait(10) is not None
+    return ui.Handlers(loader, settings)
+
+
+def test_respond_streams_drafts_then_the_final_answer(handlers):
+    steps = list(handlers.respond("Combien ?", [], []))
+    chats = [s[0][-1]["content"] for s in steps]
+    assert chats[1].endswith("✎") and "modèle: fake" not in chats[1]
+    assert "**[1]**" in chats[-1] and "test-model" in chats[-1]
+    chat, turns, box, sources, shown, _ = steps[-2]
+    assert len(chat) == 2 and turns[-1]["answer"]["text"].startswith("Amazon")
+    assert 'data-cite="1"' in sources and shown[0]["quote"] == "29 millions de personnes"
+    assert steps[-1][2]["interactive"] is True  # the input box is given back
+
+
+@pytest.mark.parametrize("question", ["   ", "boom"])
+def test_respond_shows_errors_as_messages_not_tracebacks(handlers, question):
+    steps = list(handlers.respond(question, [], []))
+    last = steps[-1][0][-1]["content"]
+    assert last.startswith("⚠") and "Traceback" not in last and "secret" not in last
+    assert "error" in steps[-1][1][-1]
+
+
+def test_show_source_highlights_the_clicked_citation(handlers):
+    c = cite(2, "Coach sportif de formation", 5)
+    shown = [cite(1, "29 millions").to_dict(), c.to_dict()]
+    evt = ui.gr.EventData(None, {"cite": 2})
+    out = handlers.show_source(shown, evt)
+    assert html.unescape(re.search(r"<mark[^>]*>(.*)</mark>", out).group(1)) == c.quote
+    assert "<mark" not in handlers.show_source(shown, ui.gr.EventData(None, {"cite": 9}))
+    moved = dict(c.to_dict(), start=c.start + 1)
+    assert "<mark" not in handlers.show_source([moved], evt)
+
+
+def test_like_appends_one_json_line_per_vote(handlers, settings):
+    turns = [{"question": "Combien ?", "answer": make_answer().to_dict()}]
+    for liked in (True, False):
+        handlers.like(turns, ui.gr.LikeData(None, {"index": 1, "value": "x", "liked": liked}))
+    lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["vote"] for line in lines] == ["up", "down"]
+    assert json.loads(lines[0])["question"] == "Combien ?"
+
+
+def test_api_answer_returns_json_or_an_error_field(handlers):
+    ok = handlers.api_answer("Combien ?")
+    assert ok["citations"][0]["quote"] == "29 millions de personnes"
+    assert "error" in handlers.api_answer("")
+    assert "error" in handlers.api_answer("Combien ?", "not json")
+    assert handlers.api_answer("boom") == {
+        "error": "Internal error while answering; it was logged."
+    }
+
+
+def test_loader_reports_a_failed_load():
+    def broken():
+        raise OSError("model file missing")
+
+    loader = ui.BotLoader(broken).start()
+    assert loader.wait(10) is None
+    assert "model file missing" in loader.status and loader.done
+
+
+def test_create_app_builds_without_loading_models(settings, monkeypatch):
+    monkeypatch.setattr(ui, "get_settings", lambda: settings)
+    demo = ui.create_app(lambda: FakeBot(make_answer()))
+    names = {fn.api_name for fn in demo.fns.values()}
+    assert {"answer", "status"} <= names
+
+
+def test_loader_survives_a_failed_warm_up():
+    bot = FakeBot(make_answer())
+
+    def broken_warm_up():
+        raise RuntimeError("cache full")
+
+    bot.warm_up = broken_warm_up
+    loader = ui.BotLoader(lambda: bot).start()
+    assert loader.wait(10) is bot
+    for _ in range(100):
+        if loader.done:
+            break
+        ui.time.sleep(0.05)
+    assert loader.state()["ready"] and loader.status.startswith("✓ Ready")
+
+
+def test_status_updates_stream_until_ready(handlers):
+    assert list(handlers.status_updates())[-1].startswith("✓ Ready — model: fake")
