@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -39,25 +40,58 @@ class Generator:
         """Hook run under the lock before each call (the local model restores its prefix)."""
 
     def stream(self, messages: list[BaseMessage], max_tokens: int | None = None) -> Iterator[str]:
-        """Text deltas; raises LLMUnavailable on failure or when the time limit is passed."""
+        """Text deltas; raises LLMUnavailable on failure or once the time limit has passed.
+
+        The model runs in a worker thread, so a provider that hangs without sending anything
+        still gives up on time; the worker stops at its next token.
+        """
         deadline = time.monotonic() + self.timeout_s
-        acquired = self._lock.acquire(timeout=self.timeout_s) if self.serialise else True
-        if not acquired:
-            raise LLMUnavailable(f"{self.name} is busy (waited {self.timeout_s:.0f} s)")
+        out: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._produce, args=(messages, max_tokens, deadline, out, stop), daemon=True
+        )
+        worker.start()
+        try:
+            while True:
+                try:
+                    kind, value = out.get(timeout=max(deadline - time.monotonic(), 0.01))
+                except queue.Empty:
+                    raise LLMUnavailable(
+                        f"{self.name} did not answer within {self.timeout_s:.0f} s"
+                    ) from None
+                if kind == "text":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            stop.set()
+
+    def _produce(
+        self,
+        messages: list[BaseMessage],
+        max_tokens: int | None,
+        deadline: float,
+        out: queue.Queue[tuple[str, Any]],
+        stop: threading.Event,
+    ) -> None:
+        wait = max(deadline - time.monotonic(), 0.01)
+        if self.serialise and not self._lock.acquire(timeout=wait):
+            out.put(("error", LLMUnavailable(f"{self.name} is busy (waited {wait:.0f} s)")))
+            return
         try:
             self.prepare(messages)
             kwargs: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens else {}
             for chunk in self.model.stream(messages, **kwargs):
-                if time.monotonic() > deadline:
-                    raise LLMUnavailable(
-                        f"{self.name} did not finish within {self.timeout_s:.0f} s"
-                    )
+                if stop.is_set():
+                    break
                 if isinstance(chunk.content, str) and chunk.content:
-                    yield chunk.content
-        except LLMUnavailable:
-            raise
+                    out.put(("text", chunk.content))
+            out.put(("done", None))
         except Exception as exc:  # any provider error becomes a fallback, never a crash
-            raise LLMUnavailable(f"{self.name} failed: {type(exc).__name__}: {exc}") from exc
+            out.put(("error", LLMUnavailable(f"{self.name} failed: {type(exc).__name__}: {exc}")))
         finally:
             if self.serialise:
                 self._lock.release()
