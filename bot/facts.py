@@ -88,7 +88,8 @@ WORD_NUMBER_MIN = 2
 NUMBER = re.compile(
     r"(?<![\w.])(?P<num>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+(?:[.,]\d+)?)"
     r"(?P<suffix>(?:st|nd|rd|th|e|er|ème|eme))?"
-    r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?",
+    r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?"
+    r"(?P<percent>\s*(?:%|percent\b|per cent\b|pour cent\b|pourcent\b))?",
     re.I,
 )
 ALIASES = {
@@ -124,6 +125,11 @@ def _value(num: str) -> float:
     if re.fullmatch(r"\d{1,3}([,.]\d{3})+", digits):
         return float(re.sub(r"[,.]", "", digits))
     return float(digits.replace(",", "."))
+
+
+def percents(text: str) -> set[float]:
+    """Values written as percentages: '29 %' = '29%' = '29 percent' = '29 pour cent'."""
+    return {_value(m.group("num")) for m in NUMBER.finditer(fold(text)) if m.group("percent")}
 
 
 def numbers(text: str) -> set[float]:
@@ -197,6 +203,8 @@ def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[s
     for value in sorted(numbers(sentence)):
         if value not in allowed:
             missing.append(f"{value:g}")
+    for value in sorted(percents(sentence) - percents(evidence)):
+        missing.append(f"{value:g}%")
     for month in sorted(months(sentence) - months(evidence)):
         missing.append(f"month {month}")
     named = evidence + " " + context

@@ -36,6 +36,12 @@ def test_numbers_are_normalised_across_languages() -> None:
     assert numbers("29 %") == numbers("29 percent") == {29.0}
 
 
+def test_a_percentage_needs_a_percentage() -> None:
+    ev = "Son chiffre d’affaires a grimpé de 29% le jeudi 10 décembre."
+    assert unsupported_facts("Revenue grew 29 percent.", ev) == []
+    assert unsupported_facts("Revenue grew 10%.", ev) == ["10%"]
+
+
 def test_months_and_names_must_be_in_evidence() -> None:
     ev = "Ce jeudi 10 décembre 2020, Amazon a annoncé son plan, rapporte le Wall Street Journal."
     assert unsupported_facts("It was announced on December 10, 2020.", ev) == []
