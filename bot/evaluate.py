@@ -83,6 +83,8 @@ def run_mode(
                 **asdict(score),
                 "answer": answer.text,
                 "standalone": answer.standalone_question,
+                "notices": answer.notices,
+                "support": [asdict(x) for x in answer.support],
             }
         )
         mark = "ok " if score.correct else "BAD"

@@ -86,10 +86,11 @@ SCALES = {
 # Written-out numbers only count when they quantify something (not "one of", "un cours").
 WORD_NUMBER_MIN = 2
 NUMBER = re.compile(
-    r"(?<![\w.])(?P<num>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(?P<cur>[$€]\s*)?(?<![\w.])(?P<num>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+(?:[.,]\d+)?)"
     r"(?P<suffix>(?:st|nd|rd|th|e|er|ème|eme))?"
     r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?"
-    r"(?P<percent>\s*(?:%|percent\b|per cent\b|pour cent\b|pourcent\b))?",
+    r"(?P<percent>\s*(?:%|percent\b|per cent\b|pour cent\b|pourcent\b))?"
+    r"(?P<money>\s*(?:de\s+)?(?:dollars?|euros?|usd|eur|€|\$))?",
     re.I,
 )
 ALIASES = {
@@ -130,6 +131,16 @@ def _value(num: str) -> float:
 def percents(text: str) -> set[float]:
     """Values written as percentages: '29 %' = '29%' = '29 percent' = '29 pour cent'."""
     return {_value(m.group("num")) for m in NUMBER.finditer(fold(text)) if m.group("percent")}
+
+
+def amounts(text: str) -> set[float]:
+    """Sums of money: '$700 million' = '700 millions de dollars' = 7e8."""
+    out = set()
+    for m in NUMBER.finditer(fold(text)):
+        if m.group("cur") or m.group("money"):
+            scale = (m.group("scale") or "").lower()
+            out.add(_value(m.group("num")) * SCALES.get(scale, 1.0))
+    return out
 
 
 def numbers(text: str) -> set[float]:
@@ -203,6 +214,8 @@ def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[s
     for value in sorted(numbers(sentence)):
         if value not in allowed:
             missing.append(f"{value:g}")
+    for value in sorted(amounts(sentence) - amounts(evidence)):
+        missing.append(f"{value:g} (money)")
     for value in sorted(percents(sentence) - percents(evidence)):
         missing.append(f"{value:g}%")
     for month in sorted(months(sentence) - months(evidence)):

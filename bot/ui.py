@@ -1,24 +1,22 @@
 """The web UI: a thin Gradio adapter over ``Bot.stream``.
 
-``create_app()`` builds the page, ``launch()`` serves it. Turning an ``Answer`` into chat and
-panel content is done by the pure functions at the top, which are unit-tested on their own.
+``create_app()`` builds the page, ``launch()`` serves it. What the page shows (chat Markdown, the
+sources and article panels) is rendered by the pure functions of ``bot.render``.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from bot import render
 from bot.config import Settings, get_settings
 from bot.pipeline import Bot, get_bot
 from bot.types import Answer, BotError
@@ -26,215 +24,7 @@ from bot.types import Answer, BotError
 log = logging.getLogger(__name__)
 
 TITLE = "Amazon veut former 29 millions de personnes au cloud computing d’ici 2025"
-EXAMPLES = [
-    "Combien de personnes Amazon veut-elle former d’ici 2025 ?",
-    "Comment Jarred Gaines s’est-il reconverti dans le cloud ?",
-    "Why is Amazon launching this cloud training programme?",
-    "What job did Jarred Gaines get after his cloud course?",
-]
-LABELS = {
-    "fr": {
-        "abstain": "⊘ **L’article ne répond pas à cette question.**",
-        "abstain_note": "Ce qui suit n’est pas une réponse, seulement le passage le plus proche.",
-        "suggest": "Questions auxquelles l’article répond :",
-        "searched": "recherché",
-        "model": "modèle",
-        "paragraph": "paragraphe",
-        "show": "Voir dans l’article",
-        "sources": "Sources",
-        "closest": "Passage le plus proche (pas une réponse)",
-    },
-    "en": {
-        "abstain": "⊘ **The article does not answer this.**",
-        "abstain_note": "What follows is not an answer, only the closest passage.",
-        "suggest": "Questions the article does answer:",
-        "searched": "searched",
-        "model": "model",
-        "paragraph": "paragraph",
-        "show": "Show in the article",
-        "sources": "Sources",
-        "closest": "Closest passage (not an answer)",
-    },
-}
-SUGGESTIONS = {
-    "fr": [EXAMPLES[0], EXAMPLES[1], "Pourquoi Amazon lance-t-elle ce programme ?"],
-    "en": [
-        "How many people does Amazon want to train by 2025?",
-        EXAMPLES[3],
-        EXAMPLES[2],
-    ],
-}
-MARK_ID = "cited-span"
 LOAD_WAIT_S = 600.0  # a question asked during start-up waits this long for the models
-
-# ---------------------------------------------------------------- pure rendering helpers
-
-_MD_PUNCT = re.compile(r"([\\`*_\[\]()!#|~{}$])")
-_MARKER = re.compile(r"\\\[(\d+)\\\]")
-
-
-def escape_html(text: str) -> str:
-    """HTML-escape, also `$ { } \\``: gr.HTML evaluates its template as a JS template string."""
-    out = html.escape(text, quote=True)
-    return (
-        out.replace("$", "&#36;")
-        .replace("{", "&#123;")
-        .replace("}", "&#125;")
-        .replace("`", "&#96;")
-    )
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown literally by the chat's Markdown renderer: no HTML, links, images or LaTeX."""
-    out = html.escape(_MD_PUNCT.sub(r"\\\1", text), quote=False)
-    # Bare URLs are autolinked by GFM; an entity for ':' or '.' breaks the pattern, not the text.
-    out = re.sub(r"(?i)(\w)://", r"\1&#58;//", out)
-    return re.sub(r"(?i)\bwww\.", "www&#46;", out)
-
-
-def _labels(language: str) -> dict[str, str]:
-    return LABELS.get(language, LABELS["en"])
-
-
-def _same_question(question: str, standalone: str) -> bool:
-    return " ".join(question.split()).casefold() == " ".join(standalone.split()).casefold()
-
-
-def text_with_markers(text: str) -> str:
-    """Escaped answer text whose [n] markers stand out (bold) and still read as [n]."""
-    return _MARKER.sub(r"**[\1]**", escape_markdown(text))
-
-
-def _footer(answer: Answer, question: str) -> list[str]:
-    lab = _labels(answer.language)
-    lines = [f"> ⚠ {escape_markdown(n)}" for n in answer.notices]
-    meta = []
-    if (
-        question
-        and answer.standalone_question
-        and not _same_question(question, answer.standalone_question)
-    ):
-        meta.append(f"⌕ {lab['searched']}: “{escape_markdown(answer.standalone_question)}”")
-    if answer.model:
-        meta.append(f"⚙ {lab['model']}: {escape_markdown(answer.model)}")
-    if meta:
-        lines.append("<sub>" + " · ".join(meta) + "</sub>")
-    return lines
-
-
-def answer_to_markdown(answer: Answer, question: str = "") -> str:
-    """The final chat message: text with [n] markers, then notices, what was searched, model."""
-    lab = _labels(answer.language)
-    parts = []
-    if answer.abstained:
-        suggestions = "\n".join(
-            f"- {escape_markdown(q)}" for q in SUGGESTIONS.get(answer.language, SUGGESTIONS["en"])
-        )
-        parts += [
-            lab["abstain"],
-            f"> *{lab['abstain_note']}*\n>\n> {text_with_markers(answer.text)}",
-        ]
-        parts.append(f"**{lab['suggest']}**\n{suggestions}")
-    else:
-        parts.append(text_with_markers(answer.text))
-    parts += _footer(answer, question)
-    return "\n\n".join(parts)
-
-
-def draft_to_markdown(draft: str) -> str:
-    """A streamed draft: its markers are not verified yet, so they are shown plainly."""
-    return escape_markdown(draft.strip()) + " ✎"
-
-
-def error_to_markdown(message: str) -> str:
-    return f"⚠ {escape_markdown(message)}"
-
-
-def user_to_markdown(question: str) -> str:
-    return escape_markdown(question)
-
-
-def sources_html(answer: Answer | None) -> str:
-    """The sources panel: per citation its [n], the quote, its paragraph and a show button."""
-    if answer is None or not answer.citations:
-        return '<p class="empty">Sources of the latest answer appear here.</p>'
-    lab = _labels(answer.language)
-    heading = lab["closest"] if answer.abstained else lab["sources"]
-    items = [
-        f'<li class="source" id="source-{c.id}"><span class="cite-id">[{c.id}]</span> '
-        f'<q class="quote">{escape_html(c.quote)}</q>'
-        f'<div class="meta">{lab["paragraph"]} {c.paragraph} · {escape_html(c.source)}</div>'
-        f'<button type="button" class="show-source" data-cite="{c.id}">{lab["show"]}</button>'
-        "</li>"
-        for c in answer.citations
-    ]
-    return f'<h3>{heading}</h3><ol class="sources">{"".join(items)}</ol>'
-
-
-def article_html(text: str, start: int, end: int) -> str:
-    """The whole article, escaped, with text[start:end] wrapped in <mark id=MARK_ID>."""
-    if not 0 <= start < end <= len(text):
-        return f'<div class="article">{escape_html(text)}</div>'
-    before, span, after = text[:start], text[start:end], text[end:]
-    return (
-        f'<div class="article">{escape_html(before)}'
-        f'<mark id="{MARK_ID}">{escape_html(span)}</mark>{escape_html(after)}</div>'
-    )
-
-
-def answer_payload(answer: Answer) -> dict[str, Any]:
-    """The JSON returned by the `answer` API endpoint."""
-    return answer.to_dict()
-
-
-def feedback_record(turn: dict[str, Any], liked: Any, now: datetime) -> dict[str, Any]:
-    """One JSON line of feedback for a chat turn (question, answer, citations, vote, time)."""
-    answer = turn.get("answer") or {}
-    vote = {True: "up", False: "down", None: "none"}.get(liked, str(liked))
-    return {
-        "time": now.isoformat(timespec="seconds"),
-        "vote": vote,
-        "question": turn.get("question", ""),
-        "answer": answer.get("text", turn.get("error", "")),
-        "citations": answer.get("citations", []),
-        "abstained": answer.get("abstained"),
-        "language": answer.get("language"),
-        "model": answer.get("model"),
-    }
-
-
-def history_for_bot(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Earlier answered turns as messages (raw text, not the escaped chat display)."""
-    messages = []
-    for turn in turns:
-        if turn.get("answer"):
-            messages.append({"role": "user", "content": turn["question"]})
-            messages.append({"role": "assistant", "content": turn["answer"]["text"]})
-    return messages
-
-
-def parse_history(history: Any) -> list[dict[str, Any]] | None:
-    """API history: a list, a JSON string of a list, or empty. Raises BotError otherwise."""
-    if history is None or history == "" or history == []:
-        return None
-    if isinstance(history, str):
-        try:
-            history = json.loads(history)
-        except json.JSONDecodeError as exc:
-            raise BotError(f"history is not valid JSON: {exc.msg}") from exc
-    if not isinstance(history, list):
-        raise BotError("history must be a JSON list of {'role', 'content'} messages.")
-    return history
-
-
-def read_source(corpus_dir: Path, source: str) -> str:
-    """A corpus file's text; refuses names that leave the corpus directory."""
-    root = corpus_dir.resolve()
-    path = (root / source).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise BotError(f"Unknown source: {source}")
-    return path.read_text(encoding="utf-8")
-
 
 # ---------------------------------------------------------------- background model loading
 
@@ -260,10 +50,12 @@ class BotLoader:
         except Exception as exc:  # shown on the page instead of a silently dead thread
             log.exception("loading the bot failed")
             self.error = f"{type(exc).__name__}: {exc}"
-            self.status = f"✗ The models could not be loaded ({escape_markdown(self.error)})."
+            self.status = (
+                f"✗ The models could not be loaded ({render.escape_markdown(self.error)})."
+            )
             self._built.set()
             return
-        name = escape_markdown(self.bot.model_name)
+        name = render.escape_markdown(self.bot.model_name)
         self.status = f"⟳ Warming up {name}… (questions can already be asked)"
         self._built.set()
         try:
@@ -271,7 +63,7 @@ class BotLoader:
         except Exception:  # only the first answer gets slower; the bot itself works
             log.exception("warm-up failed")
         self.warm = True
-        notices = "".join(f"\n\n⚠ {escape_markdown(n)}" for n in self.bot.notices)
+        notices = "".join(f"\n\n⚠ {render.escape_markdown(n)}" for n in self.bot.notices)
         self.status = f"✓ Ready — model: {name}{notices}"
 
     def wait(self, timeout: float) -> Bot | None:
@@ -290,58 +82,21 @@ class BotLoader:
 
 # ---------------------------------------------------------------- event handlers
 
-SOURCES_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-cite]');
-  if (button) trigger('click', {cite: Number(button.dataset.cite)});
-});
-"""
-# Runs after each re-render of the article panel: scroll the panel to the highlighted span
-# (a third from its top), then the page only as much as needed to show it.
-ARTICLE_JS = f"""
-watch('value', () => {{
-  const mark = element.querySelector('#{MARK_ID}');
-  if (!mark) return;
-  let box = element.parentElement;
-  while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowY)) {{
-    box = box.parentElement;
-  }}
-  if (box) {{
-    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - box.clientHeight / 3;
-  }}
-  mark.scrollIntoView({{block: 'nearest', behavior: 'instant'}});
-}});
-"""
-SOURCES_CSS = """
-h3 { margin: 0 0 .5em; font-size: 1.05em; }
-ol.sources { list-style: none; padding: 0; margin: 0; }
-li.source { border: 1px solid var(--border-color-primary); border-radius: 8px;
-            padding: .6em .8em; margin-bottom: .6em; }
-.cite-id { font-weight: 700; }
-.quote { font-style: italic; }
-.meta { color: var(--body-text-color-subdued); font-size: .85em; margin: .3em 0; }
-.show-source { cursor: pointer; font-size: .85rem; font-weight: 600; padding: .2em .7em;
-               border: 1px solid var(--border-color-accent); border-radius: 6px;
-               background: var(--button-secondary-background-fill); }
-.empty { color: var(--body-text-color-subdued); }
-"""
-ARTICLE_CSS = """
-.article { white-space: pre-wrap; line-height: 1.55; }
-mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 3px;
-       outline: 2px solid #f59f00; }
-"""
-ARTICLE_HINT = (
-    '<p class="empty">Cliquez sur « Voir dans l’article » à côté d’une source pour la lire dans '
-    "son contexte. / Click “Show in the article” on a source to read it in context.</p>"
-)
 
+def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
+    """Answers Gradio runs at once: 1 if the bot's LLM is serialised, else settings.concurrency.
 
-def _answer_limit(settings: Settings) -> int:
-    """The local LLM runs one answer at a time (behind a lock): more concurrent answers would
-    only wait on that lock and time out into extractive fallbacks, while Gradio's queue shows
-    waiting users their place. Remote providers and extracts can run in parallel."""
-    return 1 if settings.llm.strip() in {"", "local"} else settings.concurrency
+    A serialised LLM (local llama.cpp, behind the Generator's lock) writes one answer at a time;
+    a higher limit only moves the wait from Gradio's queue, which shows users their place, to
+    that lock, which times out into extractive fallbacks. Gradio fixes the limit when the page is
+    built, usually before the bot has loaded: then the settings decide, by `load_generator`'s
+    rule (only 'local' is serialised; should it fail to load, extracts run one at a time).
+    """
+    if bot is None:
+        serialised = settings.llm.strip() in {"", "local"}
+    else:
+        serialised = bot.generator is not None and bot.generator.serialise
+    return 1 if serialised else settings.concurrency
 
 
 class Handlers:
@@ -369,21 +124,21 @@ class Handlers:
             for notice in self._wait_for_bot():
                 yield notice, None, ""
             assert self.loader.bot is not None
-            for item in self.loader.bot.stream(question, history_for_bot(earlier)):
+            for item in self.loader.bot.stream(question, render.history_for_bot(earlier)):
                 if isinstance(item, Answer):
-                    yield answer_to_markdown(item, question), item, ""
+                    yield render.answer_to_markdown(item, question), item, ""
                 else:
-                    yield draft_to_markdown(item), None, ""
+                    yield render.draft_to_markdown(item), None, ""
         except BotError as exc:
-            yield error_to_markdown(str(exc)), None, str(exc)
+            yield render.error_to_markdown(str(exc)), None, str(exc)
         except Exception:  # the user sees a short message; the traceback goes to the log
             log.exception("answering failed")
             msg = "Something went wrong while answering; it was logged. Please try again."
-            yield error_to_markdown(msg), None, msg
+            yield render.error_to_markdown(msg), None, msg
 
     def respond(self, question: str, chat: list, turns: list) -> Iterator[tuple]:
         """Streams into the chat; outputs: chat, turns, input box, sources, shown, article."""
-        asked = [*chat, {"role": "user", "content": user_to_markdown(question)}]
+        asked = [*chat, {"role": "user", "content": render.user_to_markdown(question)}]
         turn: dict[str, Any] = {"question": question}
         busy = gr.update(value="", interactive=False)
         keep = (gr.skip(), gr.skip(), gr.skip())
@@ -397,31 +152,26 @@ class Handlers:
                 yield shown_chat, [*turns, turn], busy, *keep
                 continue
             turn["answer"] = answer.to_dict()
-            panel = (sources_html(answer), [c.to_dict() for c in answer.citations], ARTICLE_HINT)
+            panel = (
+                render.sources_html(answer),
+                [c.to_dict() for c in answer.citations],
+                render.ARTICLE_HINT,
+            )
             yield shown_chat, [*turns, turn], busy, *panel
         done = [*asked, {"role": "assistant", "content": reply}]
         yield done, [*turns, turn], gr.update(interactive=True), *keep
 
     def show_source(self, shown: list[dict[str, Any]], evt: gr.EventData) -> str:
         """The article with the clicked citation's span highlighted."""
-        cite = getattr(evt, "_data", None) or {}
-        match = [c for c in shown if c["id"] == cite.get("cite")]
-        if not match:
-            return ARTICLE_HINT
-        c = match[0]
-        try:
-            text = read_source(self.settings.corpus_dir, c["source"])
-        except (BotError, OSError) as exc:
-            return f'<p class="empty">{escape_html(str(exc))}</p>'
-        if text[c["start"] : c["end"]] != c["quote"]:  # the file changed since the answer
-            return '<p class="empty">The article changed; this quote is no longer in it.</p>'
-        return article_html(text, c["start"], c["end"])
+        cite = (getattr(evt, "_data", None) or {}).get("cite")
+        citation = next((c for c in shown if c["id"] == cite), None)
+        return render.cited_article_html(self.settings.corpus_dir, citation)
 
     def like(self, turns: list[dict[str, Any]], data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         if not 0 <= index // 2 < len(turns):
             return
-        record = feedback_record(turns[index // 2], data.liked, datetime.now(UTC))
+        record = render.feedback_record(turns[index // 2], data.liked, datetime.now(UTC))
         path = self.settings.feedback_path
         with self._feedback_lock:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -430,11 +180,11 @@ class Handlers:
 
     def api_answer(self, question: str, history: Any = None) -> dict[str, Any]:
         try:
-            hist = parse_history(history)
+            hist = render.parse_history(history)
             bot = self.loader.wait(LOAD_WAIT_S)
             if bot is None:
                 return {"error": self.loader.error or "The models are still loading; retry soon."}
-            return answer_payload(bot.answer(question, hist))
+            return render.answer_payload(bot.answer(question, hist))
         except BotError as exc:
             return {"error": str(exc)}
         except Exception:
@@ -490,15 +240,19 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
             max_lines=4,
         )
         send = gr.Button("Send", elem_id="send", variant="primary", scale=1, min_width=80)
-    gr.Examples(EXAMPLES, inputs=box, label="Exemples / Examples")
+    gr.Examples(render.EXAMPLES, inputs=box, label="Exemples / Examples")
     return chat, box, send
 
 
-def create_app(bot_factory: Callable[[], Bot] = get_bot) -> gr.Blocks:
-    """The page; the bot loads in the background from the moment this is called."""
+def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
+    """The page, for a built bot or a factory that starts loading it in the background now."""
     settings = get_settings()
-    handlers = Handlers(BotLoader(bot_factory).start(), settings)
-    limit = _answer_limit(settings)
+    if callable(bot):
+        loader, limit = BotLoader(bot), answer_limit(settings)
+    else:  # a built bot says itself whether its LLM is serialised
+        given = bot
+        loader, limit = BotLoader(lambda: given), answer_limit(settings, given)
+    handlers = Handlers(loader.start(), settings)
     with gr.Blocks(title="Cloud career bot", analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\nAnswers cite verbatim passages of the article (Dec. 2020).")
         status = gr.Markdown(handlers.loader.status, elem_id="status")
@@ -508,16 +262,16 @@ def create_app(bot_factory: Callable[[], Bot] = get_bot) -> gr.Blocks:
                 chat, box, send = _chat_column()
             with gr.Column(scale=2):
                 sources = gr.HTML(
-                    sources_html(None),
+                    render.sources_html(None),
                     elem_id="sources",
-                    js_on_load=SOURCES_JS,
-                    css_template=SOURCES_CSS,
+                    js_on_load=render.SOURCES_JS,
+                    css_template=render.SOURCES_CSS,
                 )
                 article = gr.HTML(
-                    ARTICLE_HINT,
+                    render.ARTICLE_HINT,
                     elem_id="article",
-                    js_on_load=ARTICLE_JS,
-                    css_template=ARTICLE_CSS,
+                    js_on_load=render.ARTICLE_JS,
+                    css_template=render.ARTICLE_CSS,
                     max_height=420,
                     container=True,
                     padding=True,
@@ -539,7 +293,7 @@ def create_app(bot_factory: Callable[[], Bot] = get_bot) -> gr.Blocks:
         chat.like(handlers.like, turns, None, api_visibility="private")
         # The chat's own clear button empties the chat; the turns behind it must follow.
         chat.clear(
-            lambda: ([], [], sources_html(None), ARTICLE_HINT),
+            lambda: ([], [], render.sources_html(None), render.ARTICLE_HINT),
             None,
             [turns, shown, sources, article],
             api_visibility="private",

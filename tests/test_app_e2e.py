@@ -1,21 +1,18 @@
 """The real app (`python app.py`) on loopback: its API through gradio_client, its page in Chromium.
 
-Slow: the app loads the real embedder and LLM (cached under BOT_DATA_DIR) in the background.
+Slow: the app loads the real embedder and LLM (from the model cache) in the background.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.apprunner import App, running_app
 
 pytestmark = [pytest.mark.server, pytest.mark.real_models]
 
@@ -33,93 +30,22 @@ CHROMIUM_ARGS = [
 ]
 QUESTION = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
 XSS = "<img src=x onerror=alert(1)>"
-PAGE_TIMEOUT_S = 120
-READY_TIMEOUT_S = 600
 ANSWER_TIMEOUT_MS = 300_000
-
-
-class App:
-    def __init__(self, url: str, page_up_s: float, status_at_page_up: dict) -> None:
-        self.url = url
-        self.page_up_s = page_up_s
-        self.status_at_page_up = status_at_page_up
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _wait_for_page(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + PAGE_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"page not served within {PAGE_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
-
-
-def _wait_for_bot(client, proc: subprocess.Popen, log: Path) -> dict:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        status = client.predict(api_name="/status")
-        if status["ready"] or status["error"]:
-            return status
-        time.sleep(2)
-    pytest.fail(f"models not ready within {READY_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator[App]:
-    from gradio_client import Client
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "BOT_PORT": str(port), "BOT_HOST": "127.0.0.1", "BOT_SHARE": "false"}
-    env["GRADIO_ANALYTICS_ENABLED"] = "False"
-    started = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [_python(), "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        _wait_for_page(url, proc, log)
-        page_up_s = time.monotonic() - started
-        client = Client(url, verbose=False)
-        early = client.predict(api_name="/status")
-        status = _wait_for_bot(client, proc, log)
-        assert status["ready"], status
-        print(f"\npage up in {page_up_s:.1f} s; models ready in {time.monotonic() - started:.1f} s")
-        yield App(url, page_up_s, early)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with running_app(tmp_path_factory.mktemp("app")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(app):
     from gradio_client import Client
 
-    return Client(app.url, verbose=False)
+    client = Client(app.url, verbose=False)
+    yield client
+    client.close()
 
 
 def test_page_is_served_while_models_load(app):

@@ -42,6 +42,13 @@ def test_a_percentage_needs_a_percentage() -> None:
     assert unsupported_facts("Revenue grew 10%.", ev) == ["10%"]
 
 
+def test_a_sum_of_money_needs_a_sum_of_money() -> None:
+    ev = "Amazon a engagé 700 millions de dollars et veut former 29 millions de personnes."
+    assert unsupported_facts("Amazon spent $700 million.", ev) == []
+    assert unsupported_facts("Amazon spent 700 million dollars.", ev) == []
+    assert unsupported_facts("It costs 29 million dollars.", ev) == ["2.9e+07 (money)"]
+
+
 def test_months_and_names_must_be_in_evidence() -> None:
     ev = "Ce jeudi 10 décembre 2020, Amazon a annoncé son plan, rapporte le Wall Street Journal."
     assert unsupported_facts("It was announced on December 10, 2020.", ev) == []

@@ -1,17 +1,22 @@
-"""The UI's pure conversions (Answer → Markdown/HTML) and its handlers, with fakes only."""
+"""The UI's pure rendering (bot.render: Answer → Markdown/HTML) and its handlers, with fakes."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
-from bot import ui
-from bot.types import Answer, Citation, InvalidQuestion
+from bot import render, ui
+from bot.types import Answer, BotError, Citation, InvalidQuestion
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "000_88c982e0d93ec0a5.txt"
@@ -47,7 +52,7 @@ def rendered(markdown: str) -> str:
 
 
 def test_markers_are_kept_and_stand_out():
-    md = ui.answer_to_markdown(make_answer("Amazon forme 29 millions [1] de gens [2]."))
+    md = render.answer_to_markdown(make_answer("Amazon forme 29 millions [1] de gens [2]."))
     assert "**[1]**" in md and "**[2]**" in md
     out = rendered(md)
     assert "<strong>[1]</strong>" in out and "<strong>[2]</strong>" in out
@@ -55,16 +60,18 @@ def test_markers_are_kept_and_stand_out():
 
 @pytest.mark.parametrize("evil", [XSS, SCRIPT, f"ok {XSS} [1] {SCRIPT}"])
 def test_html_in_answers_and_questions_is_shown_as_text(evil):
-    for md in (ui.answer_to_markdown(make_answer(evil)), ui.user_to_markdown(evil)):
+    for md in (render.answer_to_markdown(make_answer(evil)), render.user_to_markdown(evil)):
         out = rendered(md)
         assert "<img" not in out and "<script" not in out
         assert "&lt;img" in out or "&lt;script" in out
-    assert html.unescape(re.sub(r"<[^>]+>", "", rendered(ui.user_to_markdown(XSS)))).strip() == XSS
+    assert (
+        html.unescape(re.sub(r"<[^>]+>", "", rendered(render.user_to_markdown(XSS)))).strip() == XSS
+    )
 
 
 def test_markdown_links_and_images_from_the_user_do_not_render():
     question = "[clic](http://evil.example/a) ![x](http://evil.example/x.png) www.evil.example"
-    md = ui.user_to_markdown(question)
+    md = render.user_to_markdown(question)
     out = rendered(md)
     assert "<a " not in out and "<img" not in out
     assert "://" not in md and "www." not in md  # no bare URL left for GFM to autolink
@@ -73,7 +80,7 @@ def test_markdown_links_and_images_from_the_user_do_not_render():
 
 
 def test_latex_and_template_syntax_is_escaped():
-    md = ui.user_to_markdown("$$x$$ ${alert(1)} `code` *b*")
+    md = render.user_to_markdown("$$x$$ ${alert(1)} `code` *b*")
     assert "$$" not in md.replace("\\$", "")
     assert "\\*b\\*" in md and "\\`code\\`" in md
 
@@ -83,13 +90,13 @@ def test_abstention_looks_different_and_suggests_questions():
         "L’article ne le dit pas. Le passage le plus proche qu’il contient est [1] : « … »",
         abstained=True,
     )
-    md = ui.answer_to_markdown(answer)
-    plain = ui.answer_to_markdown(make_answer())
+    md = render.answer_to_markdown(answer)
+    plain = render.answer_to_markdown(make_answer())
     assert md.startswith("⊘") and not plain.startswith("⊘")
     assert "L’article ne répond pas" in md and "L’article ne répond pas" not in plain
-    suggestions = [q for q in ui.SUGGESTIONS["fr"] if ui.escape_markdown(q) in md]
+    suggestions = [q for q in render.SUGGESTIONS["fr"] if render.escape_markdown(q) in md]
     assert len(suggestions) >= 2
-    english = ui.answer_to_markdown(
+    english = render.answer_to_markdown(
         make_answer("The article does not say.", abstained=True, language="en")
     )
     assert "The article does not answer this" in english
@@ -101,7 +108,7 @@ def test_notices_searched_and_model_are_shown():
         standalone_question="Combien de personnes Amazon veut-elle former ?",
         model="extractive (no LLM)",
     )
-    md = ui.answer_to_markdown(answer, question="Et combien ?")
+    md = render.answer_to_markdown(answer, question="Et combien ?")
     assert "> ⚠ Le modèle de langue n’est pas disponible" in md
     assert "recherché: “Combien de personnes Amazon veut-elle former ?”" in md
     assert "modèle: extractive \\(no LLM\\)" in md
@@ -109,18 +116,18 @@ def test_notices_searched_and_model_are_shown():
 
 def test_searched_is_hidden_when_the_question_was_not_rewritten():
     answer = make_answer(standalone_question="Combien de  personnes ?")
-    assert "recherché" not in ui.answer_to_markdown(answer, question="combien de personnes ?")
+    assert "recherché" not in render.answer_to_markdown(answer, question="combien de personnes ?")
     english = make_answer(language="en", standalone_question="How many people?")
-    assert "searched: “How many people?”" in ui.answer_to_markdown(english, "And how many?")
+    assert "searched: “How many people?”" in render.answer_to_markdown(english, "And how many?")
 
 
 def test_draft_is_escaped_and_marked_as_unfinished():
-    md = ui.draft_to_markdown(f"Amazon [1] {XSS}")
+    md = render.draft_to_markdown(f"Amazon [1] {XSS}")
     assert md.endswith("✎") and "<img" not in md and "\\[1\\]" in md
 
 
 def test_error_message_is_plain_text():
-    md = ui.error_to_markdown(f"Bad {XSS}")
+    md = render.error_to_markdown(f"Bad {XSS}")
     assert md.startswith("⚠") and "<img" not in rendered(md)
 
 
@@ -129,7 +136,7 @@ def test_error_message_is_plain_text():
 
 def test_sources_panel_lists_each_citation_with_its_control():
     answer = make_answer(citations=[cite(1, "29 millions", 1), cite(2, "Jarred Gaines", 5)])
-    out = ui.sources_html(answer)
+    out = render.sources_html(answer)
     for c in answer.citations:
         assert f"[{c.id}]" in out and html.escape(c.quote) in out
         assert f'data-cite="{c.id}"' in out
@@ -138,40 +145,51 @@ def test_sources_panel_lists_each_citation_with_its_control():
 
 def test_sources_panel_escapes_quotes_and_marks_abstentions():
     evil = Citation(1, SOURCE, XSS + "${1+1}", 0, 10, 2)
-    out = ui.sources_html(make_answer(citations=[evil], abstained=True, language="en"))
+    out = render.sources_html(make_answer(citations=[evil], abstained=True, language="en"))
     assert "<img" not in out and "${" not in out and "&lt;img" in out
     assert "not an answer" in out and "paragraph 2" in out
-    assert "appear here" in ui.sources_html(None)
-    assert "appear here" in ui.sources_html(make_answer(citations=[]))
+    assert "appear here" in render.sources_html(None)
+    assert "appear here" in render.sources_html(make_answer(citations=[]))
 
 
 def test_article_highlight_contains_exactly_the_quote():
     c = cite(1, "il est désormais analyste de support client dans une entreprise", 5)
-    out = ui.article_html(ARTICLE, c.start, c.end)
-    marks = re.findall(rf'<mark id="{ui.MARK_ID}">(.*?)</mark>', out, flags=re.S)
+    out = render.article_html(ARTICLE, c.start, c.end)
+    marks = re.findall(rf'<mark id="{render.MARK_ID}">(.*?)</mark>', out, flags=re.S)
     assert len(marks) == 1 and html.unescape(marks[0]) == c.quote
     assert html.unescape(re.sub(r"<[^>]+>", "", out)) == ARTICLE  # the whole article, unchanged
 
 
+def test_cited_article_marks_the_quote_or_explains_why_not(tmp_path):
+    c = cite(1, "Coach sportif de formation", 5).to_dict()
+    out = render.cited_article_html(ROOT / "corpus", c)
+    assert html.unescape(re.search(r"<mark[^>]*>(.*)</mark>", out).group(1)) == c["quote"]
+    assert render.cited_article_html(ROOT / "corpus", None) == render.ARTICLE_HINT
+    moved = render.cited_article_html(ROOT / "corpus", dict(c, start=c["start"] + 1))
+    assert "<mark" not in moved and "changed" in moved
+    missing = render.cited_article_html(tmp_path, dict(c, source="<b>gone.txt</b>"))
+    assert "Unknown source" in missing and "<b>" not in missing
+
+
 def test_article_is_escaped_and_bad_offsets_highlight_nothing():
     text = f"a {SCRIPT} b {XSS} c"
-    out = ui.article_html(text, 2, 2 + len(SCRIPT))
+    out = render.article_html(text, 2, 2 + len(SCRIPT))
     assert "<script" not in out and "<img" not in out
     assert html.unescape(re.search(r"<mark[^>]*>(.*)</mark>", out).group(1)) == SCRIPT
-    assert "<mark" not in ui.article_html(text, 5, 500)
+    assert "<mark" not in render.article_html(text, 5, 500)
 
 
 def test_read_source_stays_inside_the_corpus(tmp_path):
-    assert ui.read_source(ROOT / "corpus", SOURCE) == ARTICLE
-    with pytest.raises(ui.BotError):
-        ui.read_source(ROOT / "corpus", "../pyproject.toml")
+    assert render.read_source(ROOT / "corpus", SOURCE) == ARTICLE
+    with pytest.raises(BotError):
+        render.read_source(ROOT / "corpus", "../pyproject.toml")
 
 
 # ------------------------------------------------------------------- API and feedback
 
 
 def test_answer_payload_has_the_documented_fields():
-    payload = ui.answer_payload(make_answer())
+    payload = render.answer_payload(make_answer())
     assert {"text", "citations", "abstained", "language"} <= payload.keys()
     assert set(payload["citations"][0]) == {"id", "source", "quote", "start", "end", "paragraph"}
     json.dumps(payload)
@@ -179,12 +197,12 @@ def test_answer_payload_has_the_documented_fields():
 
 def test_parse_history_accepts_lists_and_json():
     msgs = [{"role": "user", "content": "Qui ?"}]
-    assert ui.parse_history(msgs) == msgs
-    assert ui.parse_history(json.dumps(msgs)) == msgs
-    assert ui.parse_history("") is None and ui.parse_history(None) is None
+    assert render.parse_history(msgs) == msgs
+    assert render.parse_history(json.dumps(msgs)) == msgs
+    assert render.parse_history("") is None and render.parse_history(None) is None
     for bad in ("not json", '{"a": 1}'):
-        with pytest.raises(ui.BotError):
-            ui.parse_history(bad)
+        with pytest.raises(BotError):
+            render.parse_history(bad)
 
 
 def test_history_for_bot_uses_raw_text_of_answered_turns():
@@ -192,7 +210,7 @@ def test_history_for_bot_uses_raw_text_of_answered_turns():
         {"question": XSS, "answer": {"text": "A [1]."}},
         {"question": "", "error": "Please type a question."},
     ]
-    assert ui.history_for_bot(turns) == [
+    assert render.history_for_bot(turns) == [
         {"role": "user", "content": XSS},
         {"role": "assistant", "content": "A [1]."},
     ]
@@ -201,11 +219,11 @@ def test_history_for_bot_uses_raw_text_of_answered_turns():
 def test_feedback_record_holds_question_answer_citations_vote_and_time():
     turn = {"question": "Combien ?", "answer": make_answer().to_dict()}
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    rec = ui.feedback_record(turn, False, now)
+    rec = render.feedback_record(turn, False, now)
     assert rec["vote"] == "down" and rec["time"] == "2026-01-02T03:04:05+00:00"
     assert rec["question"] == "Combien ?" and rec["answer"].startswith("Amazon")
     assert rec["citations"][0]["quote"] == "29 millions de personnes"
-    assert ui.feedback_record(turn, True, now)["vote"] == "up"
+    assert render.feedback_record(turn, True, now)["vote"] == "up"
 
 
 # ------------------------------------------------------------------- handlers, with a fake bot
@@ -214,6 +232,7 @@ def test_feedback_record_holds_question_answer_citations_vote_and_time():
 class FakeBot:
     model_name = "fake"
     notices: list[str] = []
+    generator = None  # extractive, as far as the UI can tell
 
     def __init__(self, answer: Answer) -> None:
         self._answer = answer
@@ -263,10 +282,10 @@ def test_respond_shows_errors_as_messages_not_tracebacks(handlers, question):
 def test_show_source_highlights_the_clicked_citation(handlers):
     c = cite(2, "Coach sportif de formation", 5)
     shown = [cite(1, "29 millions").to_dict(), c.to_dict()]
-    evt = ui.gr.EventData(None, {"cite": 2})
+    evt = gr.EventData(None, {"cite": 2})
     out = handlers.show_source(shown, evt)
     assert html.unescape(re.search(r"<mark[^>]*>(.*)</mark>", out).group(1)) == c.quote
-    assert "<mark" not in handlers.show_source(shown, ui.gr.EventData(None, {"cite": 9}))
+    assert "<mark" not in handlers.show_source(shown, gr.EventData(None, {"cite": 9}))
     moved = dict(c.to_dict(), start=c.start + 1)
     assert "<mark" not in handlers.show_source([moved], evt)
 
@@ -274,7 +293,7 @@ def test_show_source_highlights_the_clicked_citation(handlers):
 def test_like_appends_one_json_line_per_vote(handlers, settings):
     turns = [{"question": "Combien ?", "answer": make_answer().to_dict()}]
     for liked in (True, False):
-        handlers.like(turns, ui.gr.LikeData(None, {"index": 1, "value": "x", "liked": liked}))
+        handlers.like(turns, gr.LikeData(None, {"index": 1, "value": "x", "liked": liked}))
     lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["vote"] for line in lines] == ["up", "down"]
     assert json.loads(lines[0])["question"] == "Combien ?"
@@ -306,6 +325,41 @@ def test_create_app_builds_without_loading_models(settings, monkeypatch):
     assert {"answer", "status"} <= names
 
 
+@pytest.mark.parametrize(("llm", "limit"), [("local", 1), ("", 1), ("openai:gpt-4o-mini", 3)])
+def test_answer_limit_follows_the_settings_until_the_bot_is_built(settings, llm, limit):
+    assert ui.answer_limit(settings.model_copy(update={"llm": llm, "concurrency": 3})) == limit
+
+
+def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
+    local = settings.model_copy(update={"llm": "local", "concurrency": 3})
+
+    def bot(generator):
+        return SimpleNamespace(generator=generator)
+
+    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=True))) == 1
+    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=False))) == 3  # a provider
+    assert ui.answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
+
+
+def test_create_app_gives_chat_and_api_answers_one_shared_limit(settings, monkeypatch):
+    monkeypatch.setattr(ui, "get_settings", lambda: settings.model_copy(update={"llm": "local"}))
+
+    def limits(demo):
+        answering = [fn for fn in demo.fns.values() if fn.concurrency_id == "answer"]
+        assert {fn.api_name for fn in answering} == {"chat", "answer"}
+        return {fn.concurrency_limit for fn in answering}
+
+    assert limits(ui.create_app(lambda: FakeBot(make_answer()))) == {1}
+    remote = FakeBot(make_answer())
+    remote.generator = SimpleNamespace(serialise=False)
+    assert limits(ui.create_app(remote)) == {settings.concurrency}
+
+
+def test_render_does_not_import_gradio():
+    code = "import sys, bot.render; assert 'gradio' not in sys.modules, 'gradio imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
 def test_loader_survives_a_failed_warm_up():
     bot = FakeBot(make_answer())
 
@@ -318,7 +372,7 @@ def test_loader_survives_a_failed_warm_up():
     for _ in range(100):
         if loader.done:
             break
-        ui.time.sleep(0.05)
+        time.sleep(0.05)
     assert loader.state()["ready"] and loader.status.startswith("✓ Ready")
 
 

@@ -1,0 +1,60 @@
+"""The benchmark's plumbing at a tiny size: no LLM, fake embeddings, no timing asserted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `bench` is not installed; plain `pytest` (not -m) needs this
+    sys.path.insert(0, str(ROOT))
+
+from bench import report, scaling, synthetic  # noqa: E402
+from bench.run import QUICK, empty_results, pick_questions  # noqa: E402
+
+
+def test_synthetic_data_is_seeded_and_well_formed():
+    a, b = synthetic.chunks(50, seed=3), synthetic.chunks(50, seed=3)
+    assert [c.id for c in a] == [c.id for c in b]
+    assert len({c.id for c in a}) == 50
+    assert all(c.context == c.text and c.end - c.start == len(c.text) for c in a)
+    vecs = synthetic.unit_vectors(10)
+    assert vecs.shape == (10, synthetic.DIM)
+    fake = synthetic.FakeQueryEmbeddings()
+    assert fake.embed_query("q") == fake.embed_query("q") != fake.embed_query("r")
+
+
+def test_questions_mix_both_languages():
+    questions = pick_questions(10)
+    assert len(questions) == 10
+    assert len(set(questions)) == 10
+
+
+def test_scaling_and_report_are_written(tmp_path):
+    results = empty_results(quick=True, config=QUICK)
+    results["scaling"] = scaling.run([200], pick_questions(4), reps=1, progress=lambda _: None)
+    paths = report.write_all(results, tmp_path)
+
+    data = json.loads(paths["json"].read_text())
+    for key in ("retrieval_p50_ms", "ttft_p50_s", "cold_start_s", "ui_ready_s", "peak_rss_mb"):
+        assert key in data
+    assert {"ratios", "targets", "machine", "quick", "timestamp", "git_commit"} <= data.keys()
+    size = data["scaling"]["200"]
+    assert size["chunks"] == 200
+    assert {"ingest_s", "dense_ms", "hybrid_ms", "bm25_ms"} <= size.keys()
+    assert {"p50", "p95", "n"} <= size["hybrid_ms"].keys()
+
+    md = paths["md"].read_text()
+    assert "| metric | project | textbook | ratio | target | met? |" in md
+    assert "| 200 |" in md
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ratios_and_targets():
+    results = {"retrieval_p50_ms": 10.0, "baseline_retrieval_p50_ms": 20.0, "ttft_p50_s": 3.0}
+    assert report.ratios(results)["retrieval_p50"] == 0.5
+    checked = report.targets(results)
+    assert checked["retrieval_p50_ms"]["met"] is True
+    assert checked["ttft_p50_s"]["met"] is False
+    assert checked["answer_p50_s"]["met"] is None
