@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA := $(or $(BOT_DATA_DIR),.data)
 
-.PHONY: install models index run test lint eval eval-quick bench browser clean-index
+.PHONY: install models index run test lint eval eval-gate bench browser clean-index
 
 install: $(STAMP) models
 
@@ -36,14 +36,18 @@ lint: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Unit, real-model, server and browser tests, then the answer-quality gate.
 test: install browser lint
 	$(PY) -m pytest
+	$(MAKE) eval-gate
 
+# All modes side by side; writes eval/results/ (the figures quoted in the README).
 eval: install
 	$(PY) -m bot eval
 
-eval-quick: install
-	$(PY) -m bot eval --quick
+# Regression gate: fails when a metric drops below eval/gate.json (a little under the last run).
+eval-gate: install
+	$(PY) -m bot eval --modes default,extractive --gate eval/gate.json --out test-artifacts/eval
 
 bench: install
 	$(PY) -m bench.run

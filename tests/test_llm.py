@@ -50,9 +50,10 @@ def test_missing_model_file_is_reported_not_raised(settings, tmp_path) -> None:
 
 
 def test_build_bot_survives_an_unloadable_llm(settings, monkeypatch) -> None:
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
     import bot.embed
     import bot.pipeline
-    from langchain_core.embeddings import DeterministicFakeEmbedding
 
     monkeypatch.setattr(
         bot.embed, "default_embeddings", lambda *a: DeterministicFakeEmbedding(size=16)
