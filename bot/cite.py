@@ -15,6 +15,10 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])|\n+")
 # Below this, a sentence shares too little with what it cites (calibrated on eval/gold.jsonl).
 SUPPORT_THRESHOLD = 0.25
+# Cross-lingual sentences share few words with the French text; meaning must then be close.
+DENSE_THRESHOLD = 0.5
+# Words that add nothing of their own to an answer.
+FILLER = set(tokens("yes no oui non indeed effectivement article says dit according selon"))
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -56,21 +60,27 @@ def lexical_support(sentence: str, evidence: str) -> float:
     return len(words & set(tokens(evidence))) / len(words)
 
 
-def _score(plain: str, texts: list[str], similarity: Similarity | None) -> float:
-    lexical = max(lexical_support(plain, t) for t in texts)
+def _score(plain: str, texts: list[str], similarity: Similarity | None, question: str) -> float:
+    """Support of what the sentence adds to the question: restating it is not an answer."""
+    novel = set(tokens(plain)) - set(tokens(question)) - FILLER
+    if not novel:
+        return 0.0
+    lexical = max(len(novel & set(tokens(t))) / len(novel) for t in texts)
     dense = max(similarity(plain, texts)) if similarity else 0.0
-    return max(lexical, dense)
+    if dense >= DENSE_THRESHOLD:
+        return max(lexical, dense)
+    return lexical
 
 
 def _attribute(
-    plain: str, passages: Sequence[Passage], similarity: Similarity | None
+    plain: str, passages: Sequence[Passage], similarity: Similarity | None, question: str
 ) -> SentenceSupport:
     """A sentence the model left uncited gets the one passage that fully carries it, if any."""
     best: tuple[float, int] | None = None
     for n, p in enumerate(passages, start=1):
         if unsupported_facts(plain, p.text, p.context):
             continue
-        score = _score(plain, [p.text], similarity)
+        score = _score(plain, [p.text], similarity, question)
         if best is None or score > best[0]:
             best = (score, n)
     if best is None or best[0] < SUPPORT_THRESHOLD:
@@ -79,14 +89,17 @@ def _attribute(
 
 
 def check_sentence(
-    sentence: str, passages: Sequence[Passage], similarity: Similarity | None = None
+    sentence: str,
+    passages: Sequence[Passage],
+    similarity: Similarity | None = None,
+    question: str = "",
 ) -> SentenceSupport:
     cited = [n for n in dict.fromkeys(markers(sentence)) if 1 <= n <= len(passages)]
     plain = strip_markers(sentence)
     if not tokens(plain):
         return SentenceSupport(plain, (), 0.0, False, "no content")
     if not cited:
-        return _attribute(plain, passages, similarity)
+        return _attribute(plain, passages, similarity, question)
     # Keep only the citations whose passage carries the sentence's facts on its own,
     # unless the facts are spread over several cited passages.
     texts = {n: passages[n - 1].text for n in cited}
@@ -96,11 +109,11 @@ def check_sentence(
     missing = unsupported_facts(
         plain, " ".join(texts[n] for n in used), " ".join(contexts[n] for n in used)
     )
-    score = 0.0 if missing else _score(plain, [texts[n] for n in used], similarity)
+    score = 0.0 if missing else _score(plain, [texts[n] for n in used], similarity, question)
     if not missing and score >= SUPPORT_THRESHOLD:
         return SentenceSupport(plain, used, round(score, 3), True)
     # What it cites does not carry the sentence; another passage shown to the model may.
-    moved = _attribute(plain, passages, similarity)
+    moved = _attribute(plain, passages, similarity, question)
     if moved.supported:
         return SentenceSupport(plain, moved.citations, moved.score, True, "citation corrected")
     reason = "not in cited passages: " + ", ".join(missing) if missing else "weak support"
@@ -116,10 +129,13 @@ def build_citations(numbers: Sequence[int], passages: Sequence[Passage]) -> list
 
 
 def verify(
-    answer: str, passages: Sequence[Passage], similarity: Similarity | None = None
+    answer: str,
+    passages: Sequence[Passage],
+    similarity: Similarity | None = None,
+    question: str = "",
 ) -> CheckedAnswer:
     """Drop unsupported sentences and non-supporting citations; renumber what remains."""
-    support = [check_sentence(s, passages, similarity) for s in split_sentences(answer)]
+    support = [check_sentence(s, passages, similarity, question) for s in split_sentences(answer)]
     order: list[int] = []
     for s in support:
         if s.supported:

@@ -147,7 +147,7 @@ class Bot:
         if NOT_FOUND in raw or not retrieved:
             yield self._abstain(language, retrieved, self.generator.name)
             return
-        checked = verify(raw, passages, self._similarity)
+        checked = verify(raw, passages, self._similarity, standalone)
         if not checked.citations:
             answer = self._abstain(language, retrieved, self.generator.name)
             answer.support = checked.support

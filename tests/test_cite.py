@@ -100,6 +100,19 @@ def test_uncited_sentence_gets_the_passage_that_supports_it() -> None:
     assert checked.citations[0].quote == P[2].text
 
 
+def test_restating_the_question_is_not_an_answer() -> None:
+    question = "Amazon a-t-elle réellement formé 29 millions de personnes d’ici 2025 ?"
+    echo = "Oui, Amazon a réellement formé 29 millions de personnes d’ici 2025 [1]."
+    checked = verify(echo, P, question=question)
+    assert checked.text == "" and checked.support[0].reason == "weak support"
+    checked = verify(
+        "Amazon veut former 29 millions de personnes d’ici 2025 [1].",
+        P,
+        question="Combien de personnes Amazon veut-elle former ?",
+    )
+    assert checked.support[0].supported
+
+
 def test_citations_are_renumbered_in_order_of_use() -> None:
     checked = verify(
         "Il a suivi un cours de 12 semaines [2]. Amazon veut former 29 millions [1].", P
