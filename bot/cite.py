@@ -15,8 +15,6 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])|\n+")
 # Below this, a sentence shares too little with what it cites (calibrated on eval/gold.jsonl).
 SUPPORT_THRESHOLD = 0.25
-# Cross-lingual sentences share few words with the French text; meaning must then be close.
-DENSE_THRESHOLD = 0.5
 # Words that add nothing of their own to an answer.
 FILLER = set(tokens("yes no oui non indeed effectivement article says dit according selon"))
 
@@ -61,15 +59,16 @@ def lexical_support(sentence: str, evidence: str) -> float:
 
 
 def _score(plain: str, texts: list[str], similarity: Similarity | None, question: str) -> float:
-    """Support of what the sentence adds to the question: restating it is not an answer."""
+    """Support of what the sentence adds to the question: restating it is not an answer.
+
+    Words carry it within a language; embedding similarity carries it across languages.
+    """
     novel = set(tokens(plain)) - set(tokens(question)) - FILLER
     if not novel:
         return 0.0
     lexical = max(len(novel & set(tokens(t))) / len(novel) for t in texts)
     dense = max(similarity(plain, texts)) if similarity else 0.0
-    if dense >= DENSE_THRESHOLD:
-        return max(lexical, dense)
-    return lexical
+    return max(lexical, dense)
 
 
 def _attribute(
