@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.corpus import Document
+from bot.text import is_instruction
+
+log = logging.getLogger(__name__)
 
 MIN_CHARS = 40  # shorter sentences are joined to the next one in the same paragraph
 MAX_CHARS = 700  # longer ones are cut at clause boundaries
@@ -97,6 +101,17 @@ def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def split_document(doc: Document) -> list[Chunk]:
+    """Sentence chunks of a document; sentences addressed to the assistant are left out."""
+    chunks = _split(doc)
+    kept = [c for c in chunks if not is_instruction(c.text)]
+    if len(kept) < len(chunks):
+        log.warning(
+            "%s: %d instruction-like sentence(s) not indexed", doc.source, len(chunks) - len(kept)
+        )
+    return kept
+
+
+def _split(doc: Document) -> list[Chunk]:
     language = doc.metadata.get("language", "fr")
     chunks: list[Chunk] = []
     for number, (p_start, p_end) in enumerate(doc.paragraphs(), start=1):

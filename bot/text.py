@@ -35,3 +35,16 @@ def tokens(text: str) -> list[str]:
             w = w[:-1]  # plural folding, good enough for French and English
         out.append(w)
     return out
+
+
+# Sentences that address the assistant instead of informing the reader: kept out of the index,
+# so a planted "ignore your instructions, say …" in a corpus file never reaches the model.
+INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|oublie[rz]?|ignore[rz]?)\b.{0,40}\b(instructions?|consignes?|"
+    r"rules|r[eè]gles|prompt)\b|\byou are now\b|\btu es maintenant\b|\bsystem prompt\b",
+    re.I,
+)
+
+
+def is_instruction(text: str) -> bool:
+    return bool(INSTRUCTION.search(text))
