@@ -58,3 +58,15 @@ def test_ratios_and_targets():
     assert checked["retrieval_p50_ms"]["met"] is True
     assert checked["ttft_p50_s"]["met"] is False
     assert checked["answer_p50_s"]["met"] is None
+
+
+def test_stage_results_flatten_and_merge():
+    from bench.stages import flatten, merge
+
+    details = {"retrieval": {"project_ms": {"p50": 1.0, "p95": 2.0}}}
+    flat = flatten(details)
+    assert flat["retrieval_p50_ms"] == 1.0 and flat["retrieval_p95_ms"] == 2.0
+    assert "ttft_p50_s" not in flat  # its section was not measured
+    merged = merge({"details": {"a": 1}, "notes": ["x"]}, flat | {"notes": ["y"]})
+    assert merged["details"].keys() == {"a", "retrieval"}
+    assert merged["notes"] == ["x", "y"]

@@ -1,0 +1,1 @@
+"""Latency, throughput and memory benchmark: the project against a textbook LangChain RAG."""
