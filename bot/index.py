@@ -117,11 +117,15 @@ class Index:
         return set(self.collection.get(include=[])["ids"])
 
     def all_chunks(self) -> list[Chunk]:
-        got = self.collection.get(include=["documents", "metadatas"])
-        chunks = [
-            _chunk_from(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        # Paged: one large get exceeds SQLite's variable limit past ~32k chunks.
+        chunks: list[Chunk] = []
+        page = 5000
+        for offset in range(0, self.count(), page):
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            chunks.extend(
+                _chunk_from(i, d, m)
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
         return sorted(chunks, key=lambda c: (c.source, c.position))
 
     def add_chunks(self, chunks: list[Chunk], vectors: list[list[float]] | None = None) -> None:

@@ -70,3 +70,25 @@ def test_stage_results_flatten_and_merge():
     merged = merge({"details": {"a": 1}, "notes": ["x"]}, flat | {"notes": ["y"]})
     assert merged["details"].keys() == {"a", "retrieval"}
     assert merged["notes"] == ["x", "y"]
+
+
+def test_llm_answer_stage_with_scripted_models(make_bot, fake_embeddings, settings, tmp_path):
+    """Both pipelines' answer loops and the keys they fill, on scripted chat models."""
+    import dataclasses
+
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from bench.baseline import Textbook, corpus_texts
+    from bench.stages import llm_answers
+
+    bot = make_bot("Amazon veut former 29 millions de personnes [1].")
+    model = GenericFakeChatModel(messages=iter([AIMessage("Amazon.")]))
+    rag = Textbook(corpus_texts(settings), fake_embeddings, model, str(tmp_path / "textbook"))
+    config = dataclasses.replace(QUICK, answer_questions=1, baseline_questions=1)
+    out = llm_answers(config, pick_questions(2), bot, rag, lambda _: None, deadline=0)
+
+    for key in ("ttft_p50_s", "answer_p50_s", "baseline_ttft_p50_s", "baseline_answer_p50_s"):
+        assert out[key] is not None
+    assert out["details"]["answers"]["runs"] == out["details"]["baseline_answers"]["runs"] == 1
+    assert out["details"]["baseline_answers"]["samples"][0]["text"] == "Amazon."
