@@ -12,13 +12,11 @@ from bot.types import BotError
 
 def _ingest(args: argparse.Namespace) -> int:
     from bot.config import get_settings
-    from bot.pipeline import build_bot
+    from bot.corpus import load_corpus
+    from bot.pipeline import default_index
 
     settings = get_settings()
-    bot = build_bot(settings, ingest=False)
-    from bot.corpus import load_corpus
-
-    report = bot.index.ingest(load_corpus(settings.corpus_dir))
+    report = default_index(settings).ingest(load_corpus(settings.corpus_dir))
     if args.json:
         print(json.dumps(report.to_dict()))
     else:

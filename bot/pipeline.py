@@ -109,12 +109,12 @@ class Bot:
         }
         yield answer
 
-    def prompt_passages(self, retrieved: Sequence[Passage]) -> tuple[list[Passage], bool]:
+    def prompt_passages(self, retrieved: Sequence[Passage]) -> list[Passage]:
         """All chunks when the corpus is small enough to sit in the (cached) system prompt."""
         everything = self.retriever.all_passages()
         if sum(len(p.text) for p in everything) <= self.settings.full_context_chars:
-            return everything, True
-        return list(retrieved), False
+            return everything
+        return list(retrieved)
 
     def messages(
         self, question: str, language: str, retrieved: Sequence[Passage]
@@ -124,7 +124,7 @@ class Bot:
         With the whole corpus in the system prompt, that prompt is the same for every
         question, so llama.cpp reuses its cached state and only reads the question.
         """
-        shown, _ = self.prompt_passages(retrieved)
+        shown = self.prompt_passages(retrieved)
         numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
         ids = [p.chunk.id for p in shown]
         # The best passages again, next to the question, where a small model attends most.
@@ -170,13 +170,12 @@ class Bot:
     def warm_up(self) -> None:
         """Load the models and fill the LLM's prompt cache before the first user arrives."""
         retrieved = self.retriever.retrieve("cloud")
-        if self.generator is not None:
-            for language in ("fr", "en"):
-                messages, _ = self.messages("?", language, retrieved)
-                try:
-                    self.generator.complete(messages, max_tokens=1)
-                except LLMUnavailable as exc:
-                    log.warning("warm-up failed: %s", exc)
+        if self.generator is not None:  # the cached system prompt is the same for FR and EN
+            messages, _ = self.messages("?", "fr", retrieved)
+            try:
+                self.generator.complete(messages, max_tokens=1)
+            except LLMUnavailable as exc:
+                log.warning("warm-up failed: %s", exc)
 
     def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
         vecs = self.index.embeddings.embed_documents([sentence, *texts])
@@ -212,12 +211,10 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
     """The real bot: bundled embedder, Chroma index (built or updated), LLM per settings."""
     from bot.config import get_settings
     from bot.corpus import load_corpus
-    from bot.embed import default_embeddings, embeddings_key
     from bot.llm import load_generator
 
     settings = settings or get_settings()
-    embeddings = default_embeddings(settings.embedder, settings.models_dir)
-    index = open_index(settings, f"{settings.collection}-{embeddings_key(embeddings)}", embeddings)
+    index = default_index(settings)
     if ingest:
         index.ingest(load_corpus(settings.corpus_dir))
     notices = []
@@ -228,6 +225,14 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
         log.warning("LLM unavailable: %s", exc)
         notices.append(f"LLM unavailable ({exc}); answers are extracts of the article.")
     return Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
+
+
+def default_index(settings: Settings) -> Index:
+    """The index for the configured embedder (no LLM is loaded)."""
+    from bot.embed import default_embeddings, embeddings_key
+
+    embeddings = default_embeddings(settings.embedder, settings.models_dir)
+    return open_index(settings, f"{settings.collection}-{embeddings_key(embeddings)}", embeddings)
 
 
 def open_index(settings: Settings, name: str, embeddings: Any) -> Index:

@@ -45,7 +45,7 @@ def chroma_url(tmp_path_factory):
 
 
 def test_answer_through_a_chroma_server(chroma_url, settings) -> None:
-    from bot.pipeline import build_bot
+    from bot.pipeline import build_bot, default_index
 
     s = settings.model_copy(update={"chroma_url": chroma_url, "llm": "extractive"})
     bot = build_bot(s)
@@ -56,5 +56,5 @@ def test_answer_through_a_chroma_server(chroma_url, settings) -> None:
     assert any("29 millions" in c.quote for c in a.citations)
     text = (s.corpus_dir / a.citations[0].source).read_text(encoding="utf-8")
     assert all(text[c.start : c.end] == c.quote for c in a.citations)
-    again = build_bot(s, ingest=False).index.ingest(load_corpus(s.corpus_dir))
+    again = default_index(s).ingest(load_corpus(s.corpus_dir))
     assert again.added == 0 and again.skipped == again.chunks
