@@ -86,7 +86,8 @@ SCALES = {
 # Written-out numbers only count when they quantify something (not "one of", "un cours").
 WORD_NUMBER_MIN = 2
 NUMBER = re.compile(
-    r"(?P<cur>[$€]\s*)?(?<![\w.])(?P<num>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(?P<cur>[$€]\s*)?(?<![\w.])"
+    r"(?P<num>\d{1,3}(?:(?:[ \u00a0\u202f,.]|, )\d{3}(?!\d))+|\d+(?:[.,]\d+)?)"
     r"(?P<suffix>(?:st|nd|rd|th|e|er|ème|eme))?"
     r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?"
     r"(?P<percent>\s*(?:%|percent\b|per cent\b|pour cent\b|pourcent\b))?"
@@ -122,7 +123,7 @@ NOT_NAMES = frozenset(
 
 
 def _value(num: str) -> float:
-    digits = re.sub(r"[ \u00a0\u202f]", "", num)
+    digits = re.sub(r"[ \u00a0\u202f]", "", num)  # "100 000"; a model may write "100, 000"
     if re.fullmatch(r"\d{1,3}([,.]\d{3})+", digits):
         return float(re.sub(r"[,.]", "", digits))
     return float(digits.replace(",", "."))
@@ -200,7 +201,7 @@ def names(text: str) -> set[str]:
 def name_supported(name: str, evidence: str) -> bool:
     folded = fold(evidence)
     target = ALIASES.get(name, name)
-    stem = target[:-1] if target.endswith("s") and len(target) > 4 else target
+    stem = target[:-1] if target.endswith("s") and len(target) > 3 else target  # ONGs
     return stem in folded
 
 
@@ -223,3 +224,26 @@ def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[s
     named = evidence + " " + context
     missing.extend(sorted(n for n in names(sentence) if not name_supported(n, named)))
     return missing
+
+
+def absent_facts(text: str, evidence: str) -> list[str]:
+    """Numbers, amounts, percentages and names of ``text`` (as written) that ``evidence`` lacks.
+
+    Used on questions: "30 millions d'ici 2030" against an article that says 29 and 2025
+    marks a premise the answer must correct rather than repeat.
+    """
+    known = numbers(evidence)  # as stated: 2030 is not "2025 + 5" here
+    out = []
+    for m in NUMBER.finditer(text):
+        surface = m.group(0).strip()
+        stated = numbers(surface) <= known and amounts(surface) <= amounts(evidence)
+        if not stated or percents(surface) - percents(evidence):
+            out.append(surface)
+    for part in re.split(r"(?<=[.!?:>\]])\s+", text):
+        first = re.findall(r"\w+", fold(part))[:1]  # a capital that starts a sentence is no name
+        found = names(part) - set(first)
+        for name in sorted(n for n in found if not name_supported(n, evidence)):
+            written = re.search(rf"[\w-]*{re.escape(name[-3:])}\b", part, re.I)
+            as_written = written and fold(written.group(0)).endswith(name)
+            out.append(written.group(0) if written and as_written else name)
+    return list(dict.fromkeys(out))

@@ -15,6 +15,7 @@ from bot import extractive
 from bot.cite import build_citations, verify
 from bot.condense import condense, last_user_question
 from bot.config import Settings
+from bot.facts import absent_facts
 from bot.index import Index
 from bot.language import detect_language
 from bot.llm import Generator, LLMUnavailable
@@ -130,7 +131,11 @@ class Bot:
         # The best passages again, next to the question, where a small model attends most.
         hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
         system = render("system", passages=numbered)
-        user = render(f"question_{language}", hint=hint, question=question)
+        absent = absent_facts(question, " ".join(p.text for p in shown))
+        premise = render(f"premise_{language}", absent=", ".join(f"« {a} »" for a in absent))
+        user = render(
+            f"question_{language}", hint=hint, premise=premise if absent else "", question=question
+        )
         return [SystemMessage(system), HumanMessage(user)], shown
 
     def _generate(

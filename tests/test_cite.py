@@ -1,7 +1,7 @@
 """Markers → spans, and removal of what the cited passages do not support."""
 
 from bot.cite import markers, split_sentences, verify
-from bot.facts import numbers, unsupported_facts
+from bot.facts import absent_facts, name_supported, numbers, unsupported_facts
 from bot.retrieve import Passage
 from bot.split import Chunk
 
@@ -34,6 +34,23 @@ def test_numbers_are_normalised_across_languages() -> None:
     assert numbers("$700 million") == {7e8}
     assert numbers("twelve weeks") == numbers("12 semaines") == {12.0}
     assert numbers("29 %") == numbers("29 percent") == {29.0}
+
+
+def test_a_models_spaced_thousands_are_one_number_but_lists_are_not_merged() -> None:
+    assert numbers("100, 000 employees") == {100000.0}
+    assert numbers("in 2019, 100 people") == {2019.0, 100.0}
+    assert name_supported("ongs", "des ONG ou encore des écoles")
+
+
+def test_question_premises_the_article_lacks_are_found_as_written() -> None:
+    article = "Amazon veut former 29 millions de personnes d’ici 2025. Gaines a 35 ans."
+    assert absent_facts("Amazon wants to train 30 million people by 2030, right?", article) == [
+        "30 million",
+        "2030",
+    ]
+    assert absent_facts("Is Teresa Carlson the CEO?", article + " Teresa Carlson") == ["CEO"]
+    assert absent_facts("Does Gaines have 35 years? How old?", article) == []  # "How" starts one
+    assert absent_facts("Quelle est la capitale de l’Australie ?", article) == ["Australie"]
 
 
 def test_a_percentage_needs_a_percentage() -> None:

@@ -35,6 +35,16 @@ def test_model_sees_every_passage_and_the_retrieved_ones_flagged(make_bot) -> No
         assert f"[{ids.index(p.chunk.id) + 1}] {p.text}" in user
 
 
+def test_a_premise_the_article_lacks_is_named_next_to_the_question(make_bot) -> None:
+    bot = make_bot("NOT_FOUND")
+    question = "Amazon veut former 30 millions de personnes d’ici 2030, c’est bien ça ?"
+    messages, _ = bot.messages(question, "fr", bot.retriever.retrieve(question))
+    assert "ne mentionne nulle part « 30 millions », « 2030 »" in messages[1].content
+    plain = "Combien de personnes Amazon veut-elle former ?"
+    messages, _ = bot.messages(plain, "fr", bot.retriever.retrieve(plain))
+    assert "nulle part" not in messages[1].content
+
+
 def test_not_found_abstains_with_the_closest_passage(make_bot) -> None:
     a = make_bot("NOT_FOUND").answer("What is the capital of Australia?")
     assert a.abstained and a.language == "en"
