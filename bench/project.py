@@ -91,7 +91,7 @@ def llm_lock(generator: Any) -> Any:
     A project call that timed out keeps running in the Generator's worker thread until its
     next token, so the bench must hold this lock whenever it drives the model itself.
     """
-    return getattr(generator, "_lock", None) or contextlib.nullcontext()
+    return generator.exclusive() if generator is not None else contextlib.nullcontext()
 
 
 def warm_up(bot: Bot) -> None:

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(200, description="Upper bound on generated tokens per answer.")
     llm_threads: int = Field(2, description="CPU threads for the local LLM.")
     llm_ctx: int = Field(2048, description="Context window of the local LLM.")
+    llm_batch: int = Field(
+        128,
+        description="Prompt tokens the local LLM reads per step; llama.cpp keeps a logits buffer "
+        "of this many rows (0.6 MB each).",
+    )
     llm_path: str = Field("", description="Use this GGUF file instead of the bundled model.")
     embedder: str = Field(
         "minilm",

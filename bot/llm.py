@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,14 @@ class Generator:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+
+    def exclusive(self) -> AbstractContextManager[Any]:
+        """Hold the model alone, e.g. to drive it directly or to wait until it is idle.
+
+        A call that timed out keeps running in its worker thread until its next token; this
+        waits for it.
+        """
+        return self._lock if self.serialise else contextlib.nullcontext()
 
     def prepare(self, messages: list[BaseMessage]) -> None:
         """Hook run under the lock before each call (the local model restores its prefix)."""
@@ -120,7 +130,12 @@ class LocalGenerator(Generator):
             tokens = llama.tokenize(text.encode(), add_bos=False, special=True)
             llama.reset()
             llama.eval(tokens)
-            self._prefix = (system, tokens, llama.save_state())
+            state = llama.save_state()
+            # The state carries a copy of the logits buffer (llm_batch rows of 152k floats).
+            # Sampling reads llama.cpp's own logits, so that copy is never used: keep one row,
+            # which load_state broadcasts back.
+            state.scores = state.scores[-1:].copy()
+            self._prefix = (system, tokens, state)
             return
         _, tokens, state = self._prefix
         if list(llama.input_ids[: len(tokens)]) != tokens or llama.n_tokens < len(tokens):
@@ -145,7 +160,7 @@ def load_local(settings: Settings) -> Generator:
                 model_path=path,
                 n_ctx=settings.llm_ctx,
                 n_threads=settings.llm_threads,
-                n_batch=512,
+                n_batch=settings.llm_batch,
                 temperature=0.0,
                 max_tokens=settings.llm_max_tokens,
                 verbose=False,

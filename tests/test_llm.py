@@ -63,3 +63,17 @@ def test_build_bot_survives_an_unloadable_llm(settings, monkeypatch) -> None:
     assert b.generator is None and b.notices
     a = b.answer("Quel âge a Jarred Gaines ?")
     assert a.notices and a.model.startswith("extractive")
+
+
+def test_exclusive_use_makes_other_calls_wait_then_give_up() -> None:
+    import pytest
+
+    from bot.llm import LLMUnavailable
+
+    model = GenericFakeChatModel(messages=iter([AIMessage("ok")]))
+    gen = Generator(model, "fake", timeout_s=0.3)
+    t = time.perf_counter()
+    with gen.exclusive(), pytest.raises(LLMUnavailable, match="busy|did not answer"):
+        gen.complete([])
+    assert time.perf_counter() - t >= 0.3  # it waited for the holder up to its time limit
+    assert gen.complete([]) == "ok"  # released: the next call goes through
