@@ -12,12 +12,12 @@ from typing import Any
 from tqdm import tqdm
 
 from bench import synthetic
-from bench.baseline import Textbook
 from bench.stats import repeat, summary, timed
 from bot.config import Settings
 from bot.index import Index, make_client
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
+from bot.textbook import Textbook
 from bot.types import Answer
 
 

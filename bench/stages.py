@@ -88,9 +88,10 @@ def flatten(details: dict[str, Any]) -> dict[str, Any]:
 def _setup(tmp: str, log: Log) -> tuple[Any, Any, dict[str, float]]:
     """The project bot (built and warmed up) and the textbook pipeline on the same models."""
     from bench import project
-    from bench.baseline import Textbook, corpus_texts
     from bot.config import get_settings
+    from bot.corpus import load_corpus
     from bot.pipeline import build_bot
+    from bot.textbook import Textbook
 
     settings = project.isolated_settings(get_settings(), Path(tmp) / "data")
     log("building the project bot (embedder, index, LLM)")
@@ -99,7 +100,7 @@ def _setup(tmp: str, log: Log) -> tuple[Any, Any, dict[str, float]]:
     warm_s, _ = timed(lambda: project.warm_up(bot))
     model = bot.generator.model if bot.generator else None
     lock = project.llm_lock(bot.generator) if model else None
-    rag = Textbook(corpus_texts(settings), bot.index.embeddings, model, f"{tmp}/textbook",
+    rag = Textbook(load_corpus(settings.corpus_dir), bot.index.embeddings, model, f"{tmp}/textbook",
                    max_tokens=settings.llm_max_tokens, lock=lock)  # fmt: skip
     return bot, rag, {"build_s": round(build_s, 2), "warm_up_s": round(warm_s, 2)}
 

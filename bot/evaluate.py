@@ -141,10 +141,13 @@ def _systems(modes: list[str]) -> dict[str, Callable[..., Any]]:
         from bot.embed import default_embeddings
         from bot.textbook import Textbook
 
+        gen = bot.generator
         tb = Textbook(
             load_corpus(settings.corpus_dir),
             default_embeddings("minilm", settings.models_dir),
-            bot.generator,
+            gen.model if gen else None,
+            max_tokens=settings.llm_max_tokens,
+            lock=gen.exclusive() if gen else None,
         )
         systems["textbook"] = tb.answer
     return systems

@@ -1,70 +1,107 @@
-"""A textbook LangChain RAG pipeline, kept only as a baseline for eval and bench.
+"""The textbook LangChain RAG pipeline that the eval and the bench compare the project with.
 
-1000/200 character chunks, Chroma similarity top-4, a plain "answer from the context"
-prompt, the top chunk shown as the source. No verification and no abstention logic.
+RecursiveCharacterTextSplitter(1000, 200) → langchain_chroma.Chroma → similarity top-4 →
+"answer from the context" prompt → the same chat model. No verification and no abstention
+logic; its one source is the top chunk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from langchain_core.documents import Document as Chunk
 from langchain_core.embeddings import Embeddings
-from langchain_core.messages import HumanMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.prompts import ChatPromptTemplate
 
 from bot.corpus import Document
 from bot.language import detect_language
-from bot.llm import Generator
 from bot.types import Answer, Citation
 
-PROMPT = (
-    "Answer the question using the context below.\n\nContext:\n{context}\n\n"
-    "Question: {question}\nAnswer:"
+PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "Answer the question from the context below. If the context does not contain "
+            "the answer, say that you don't know.\n\nContext:\n{context}",
+        ),
+        ("human", "{question}"),
+    ]
 )
 
 
-@dataclass
 class Textbook:
-    documents: list[Document]
-    embeddings: Embeddings
-    generator: Generator | None
-    k: int = 4
-    store: Any = field(init=False)
+    """Split, embed into Chroma, retrieve top-k, stuff them into one prompt."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        embeddings: Embeddings,
+        model: BaseChatModel | None,
+        persist_dir: str | None = None,
+        k: int = 4,
+        max_tokens: int = 200,
+        lock: Any = None,
+    ) -> None:
+        from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=1000, chunk_overlap=200, add_start_index=True
         )
-        docs = splitter.create_documents(
-            [d.text for d in self.documents],
-            metadatas=[{"source": d.source} for d in self.documents],
+        self.chunks = splitter.create_documents(
+            [d.text for d in documents], metadatas=[{"source": d.source} for d in documents]
         )
-        self._texts = {d.source: d.text for d in self.documents}
-        self._dir = tempfile.TemporaryDirectory(prefix="textbook-")
-        self.store = Chroma.from_documents(
-            docs, self.embeddings, persist_directory=self._dir.name, collection_name="textbook"
+        self._texts = {d.source: d.text for d in documents}
+        if persist_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="textbook-")
+            persist_dir = self._tmp.name
+        self.store = Chroma(
+            collection_name="textbook",
+            embedding_function=embeddings,
+            persist_directory=persist_dir,
+            client_settings=ChromaSettings(anonymized_telemetry=False),
         )
+        self.store.add_documents(self.chunks)
+        self.k = k
+        self.model = model
+        self.max_tokens = max_tokens
+        self.lock = lock  # the LLM's lock when the model is shared with the project
 
-    def retrieve(self, question: str) -> list[Any]:
+    def retrieve(self, question: str) -> list[Chunk]:
         return list(self.store.similarity_search(question, k=self.k))
 
-    def answer(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
-        docs = self.retrieve(question)
+    def messages(self, question: str, docs: list[Chunk]) -> list[Any]:
         context = "\n\n".join(d.page_content for d in docs)
-        if self.generator is not None:
-            prompt = PROMPT.format(context=context, question=question)
-            text = self.generator.complete([HumanMessage(prompt)])
+        return PROMPT.format_messages(context=context, question=question)
+
+    def stream(self, question: str, docs: list[Chunk] | None = None) -> Iterator[str]:
+        """Text deltas of the answer, from an empty model context every time."""
+        if self.model is None:
+            raise ValueError("the textbook pipeline needs a chat model to stream an answer")
+        messages = self.messages(question, self.retrieve(question) if docs is None else docs)
+        with self.lock or contextlib.nullcontext():
+            forget_prompt_cache(self.model)
+            for chunk in self.model.stream(messages, max_tokens=self.max_tokens):
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield chunk.content
+
+    def answer(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+        """The eval's view: the model's text (or the top chunk without one) and that chunk."""
+        docs = self.retrieve(question)
+        if self.model is not None:
+            text = "".join(self.stream(question, docs))
         else:
             text = docs[0].page_content if docs else ""
         return Answer(
             text.strip(), self._citations(docs[:1]), False, detect_language(question), question
         )
 
-    def _citations(self, docs: list[Any]) -> list[Citation]:
+    def _citations(self, docs: list[Chunk]) -> list[Citation]:
         out = []
         for i, d in enumerate(docs, start=1):
             start = int(d.metadata["start_index"])
@@ -74,3 +111,14 @@ class Textbook:
                 Citation(i, source, d.page_content, start, start + len(d.page_content), paragraph)
             )
         return out
+
+
+def forget_prompt_cache(model: BaseChatModel) -> None:
+    """llama-cpp-python silently reuses the longest prefix shared with the previous prompt.
+
+    A textbook pipeline has no prompt cache of its own; without this reset it would inherit
+    whatever the previous call (its own or the project's) left, depending on call order.
+    """
+    llama = getattr(model, "client", None)
+    if llama is not None and hasattr(llama, "reset"):
+        llama.reset()

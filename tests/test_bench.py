@@ -79,12 +79,13 @@ def test_llm_answer_stage_with_scripted_models(make_bot, fake_embeddings, settin
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from bench.baseline import Textbook, corpus_texts
     from bench.stages import llm_answers
+    from bot.corpus import load_corpus
+    from bot.textbook import Textbook
 
     bot = make_bot("Amazon veut former 29 millions de personnes [1].")
     model = GenericFakeChatModel(messages=iter([AIMessage("Amazon.")]))
-    rag = Textbook(corpus_texts(settings), fake_embeddings, model, str(tmp_path / "textbook"))
+    rag = Textbook(load_corpus(settings.corpus_dir), fake_embeddings, model, str(tmp_path / "tb"))
     config = dataclasses.replace(QUICK, answer_questions=1, baseline_questions=1)
     out = llm_answers(config, pick_questions(2), bot, rag, lambda _: None, deadline=0)
 
