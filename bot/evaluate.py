@@ -142,9 +142,15 @@ def _systems(modes: list[str]) -> dict[str, Callable[..., Any]]:
         from bot.textbook import Textbook
 
         gen = bot.generator
+        # The textbook's embedder is MiniLM; reuse the project's when it is the same model.
+        minilm = (
+            bot.index.embeddings
+            if settings.embedder == "minilm"
+            else default_embeddings("minilm", settings.models_dir)
+        )
         tb = Textbook(
             load_corpus(settings.corpus_dir),
-            default_embeddings("minilm", settings.models_dir),
+            minilm,
             gen.model if gen else None,
             max_tokens=settings.llm_max_tokens,
             lock=gen.exclusive() if gen else None,

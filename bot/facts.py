@@ -122,6 +122,10 @@ NOT_NAMES = frozenset(
 ) | set(MONTHS)
 
 
+CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w’'-]+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?:>\]])\s+")
+
+
 def _value(num: str) -> float:
     digits = re.sub(r"[ \u00a0\u202f]", "", num)  # "100 000"; a model may write "100, 000"
     if re.fullmatch(r"\d{1,3}([,.]\d{3})+", digits):
@@ -186,7 +190,7 @@ def names(text: str) -> set[str]:
         if " " in alias and alias in folded_text:
             out.add(target)
             covered.update(alias.split())
-    caps = list(re.finditer(r"\b[A-ZÀ-Ý][\w’'-]+", text))
+    caps = list(CAPITALISED.finditer(text))
     for i, m in enumerate(caps):
         initial = i == 0 and m.start() == len(text) - len(text.lstrip())
         follows = i + 1 < len(caps) and caps[i + 1].start() == m.end() + 1
@@ -205,13 +209,16 @@ def name_supported(name: str, evidence: str) -> bool:
     return stem in folded
 
 
-def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[str]:
+def unsupported_facts(
+    sentence: str, evidence: str, context: str = "", derived: bool = True
+) -> list[str]:
     """Numbers and months in ``sentence`` missing from ``evidence``; names missing from both.
 
     ``context`` (the sentences before the evidence) may name who "il" or "cet Américain" is.
+    ``derived`` also accepts sums, differences and ratios of the evidence's numbers.
     """
     missing = []
-    allowed = derivable(numbers(evidence))
+    allowed = derivable(numbers(evidence)) if derived else numbers(evidence)
     for value in sorted(numbers(sentence)):
         if value not in allowed:
             missing.append(f"{value:g}")
@@ -227,23 +234,20 @@ def unsupported_facts(sentence: str, evidence: str, context: str = "") -> list[s
 
 
 def absent_facts(text: str, evidence: str) -> list[str]:
-    """Numbers, amounts, percentages and names of ``text`` (as written) that ``evidence`` lacks.
+    """Numbers, amounts, percentages and names of ``text``, as written, that ``evidence`` lacks.
 
     Used on questions: "30 millions d'ici 2030" against an article that says 29 and 2025
-    marks a premise the answer must correct rather than repeat.
+    marks a premise the answer must correct rather than repeat (2030 is not "2025 + 5" here).
     """
-    known = numbers(evidence)  # as stated: 2030 is not "2025 + 5" here
-    out = []
-    for m in NUMBER.finditer(text):
-        surface = m.group(0).strip()
-        stated = numbers(surface) <= known and amounts(surface) <= amounts(evidence)
-        if not stated or percents(surface) - percents(evidence):
-            out.append(surface)
-    for part in re.split(r"(?<=[.!?:>\]])\s+", text):
+    out = [
+        m.group(0).strip()
+        for m in NUMBER.finditer(text)
+        if unsupported_facts(m.group(0), evidence, derived=False)
+    ]
+    for part in SENTENCE_BREAK.split(text):
         first = re.findall(r"\w+", fold(part))[:1]  # a capital that starts a sentence is no name
-        found = names(part) - set(first)
-        for name in sorted(n for n in found if not name_supported(n, evidence)):
-            written = re.search(rf"[\w-]*{re.escape(name[-3:])}\b", part, re.I)
-            as_written = written and fold(written.group(0)).endswith(name)
-            out.append(written.group(0) if written and as_written else name)
+        missing = sorted(n for n in names(part) - set(first) if not name_supported(n, evidence))
+        words = (re.split(r"['’]", m.group(0))[-1] for m in CAPITALISED.finditer(part))
+        written = {fold(w): w for w in words}
+        out.extend(written.get(n, n) for n in missing)
     return list(dict.fromkeys(out))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +43,7 @@ class Generator:
         A call that timed out keeps running in its worker thread until its next token; this
         waits for it.
         """
-        return self._lock if self.serialise else contextlib.nullcontext()
+        return self._lock if self.serialise else nullcontext()
 
     def prepare(self, messages: list[BaseMessage]) -> None:
         """Hook run under the lock before each call (the local model restores its prefix)."""

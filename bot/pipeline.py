@@ -110,12 +110,13 @@ class Bot:
         }
         yield answer
 
-    def prompt_passages(self, retrieved: Sequence[Passage]) -> list[Passage]:
-        """All chunks when the corpus is small enough to sit in the (cached) system prompt."""
+    def prompt_passages(self, retrieved: Sequence[Passage]) -> tuple[list[Passage], bool]:
+        """All chunks (and True) when the corpus is small enough to sit in the (cached)
+        system prompt; otherwise the retrieved ones."""
         everything = self.retriever.all_passages()
         if sum(len(p.text) for p in everything) <= self.settings.full_context_chars:
-            return everything
-        return list(retrieved)
+            return everything, True
+        return list(retrieved), False
 
     def messages(
         self, question: str, language: str, retrieved: Sequence[Passage]
@@ -125,17 +126,18 @@ class Bot:
         With the whole corpus in the system prompt, that prompt is the same for every
         question, so llama.cpp reuses its cached state and only reads the question.
         """
-        shown = self.prompt_passages(retrieved)
+        shown, whole = self.prompt_passages(retrieved)
         numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
         ids = [p.chunk.id for p in shown]
         # The best passages again, next to the question, where a small model attends most.
         hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
         system = render("system", passages=numbered)
-        absent = absent_facts(question, " ".join(p.text for p in shown))
-        premise = render(f"premise_{language}", absent=", ".join(f"« {a} »" for a in absent))
-        user = render(
-            f"question_{language}", hint=hint, premise=premise if absent else "", question=question
-        )
+        # Only the whole corpus can show that a figure or name of the question is nowhere in it.
+        absent = absent_facts(question, " ".join(p.text for p in shown)) if whole else []
+        premise = ""
+        if absent:
+            premise = render(f"premise_{language}", absent=", ".join(f"« {a} »" for a in absent))
+        user = render(f"question_{language}", hint=hint, premise=premise, question=question)
         return [SystemMessage(system), HumanMessage(user)], shown
 
     def _generate(

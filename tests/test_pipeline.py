@@ -43,6 +43,10 @@ def test_a_premise_the_article_lacks_is_named_next_to_the_question(make_bot) -> 
     plain = "Combien de personnes Amazon veut-elle former ?"
     messages, _ = bot.messages(plain, "fr", bot.retriever.retrieve(plain))
     assert "nulle part" not in messages[1].content
+    # With only some passages shown, absence from them says nothing about the corpus.
+    bot.settings = bot.settings.model_copy(update={"full_context_chars": 10})
+    messages, shown = bot.messages(question, "fr", bot.retriever.retrieve(question))
+    assert len(shown) < 13 and "nulle part" not in messages[1].content
 
 
 def test_not_found_abstains_with_the_closest_passage(make_bot) -> None:
