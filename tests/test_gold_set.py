@@ -33,6 +33,9 @@ CATEGORIES = {
     "unanswerable_absent",
     "unanswerable_offtopic",
     "unanswerable_after2020",
+    "yesno",
+    "multisentence",
+    "situation",
 }
 UNANSWERABLE_CATEGORIES = {c for c in CATEGORIES if c.startswith("unanswerable_")}
 FIELDS = {
@@ -46,6 +49,8 @@ FIELDS = {
     "forbidden": list,
     "paragraphs": list,
 }
+
+OPTIONAL = {"note", "yesno", "needs_unknowns", "unknowns"}
 
 # Key facts that are computed from the article rather than quoted from it.
 # Each one is justified by an arithmetic check below; a key-fact group that is
@@ -118,7 +123,13 @@ def test_schema_and_types(cases):
         for field, typ in FIELDS.items():
             assert field in c, f"{cid}: missing {field}"
             assert isinstance(c[field], typ), f"{cid}: {field} must be {typ.__name__}"
-        assert set(c) <= set(FIELDS) | {"note"}, f"{cid}: unexpected fields {set(c) - set(FIELDS)}"
+        assert set(c) <= set(FIELDS) | OPTIONAL, f"{cid}: unexpected fields {set(c) - set(FIELDS)}"
+        if c["category"] == "yesno":
+            assert c["yesno"] in {"yes", "no", "not_stated"}, cid
+            assert c["answerable"] == (c["yesno"] != "not_stated"), cid
+        if c["category"] == "situation":
+            assert isinstance(c["needs_unknowns"], bool), cid
+            assert bool(c.get("unknowns")) == c["needs_unknowns"], cid
         if "note" in c:
             assert isinstance(c["note"], str)
         assert c["id"].strip() and c["question"].strip()
@@ -154,7 +165,7 @@ def test_answerability_consistency(cases):
 
 def test_history_only_for_followups(cases):
     for c in cases:
-        if c["category"] == "followup":
+        if c["category"] == "followup" or (c["category"] == "situation" and c["history"]):
             h = c["history"]
             assert h, f"{c['id']}: followup needs history"
             assert 2 <= len(h) <= 4, f"{c['id']}: history should be 1-2 turns"
