@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,11 @@ class Settings(BaseSettings):
     llm: str = Field(
         "local",
         description="'local' (bundled Qwen2.5 GGUF), 'extractive' (no LLM), or 'provider:model'.",
+    )
+    answering: Literal["evidence", "free"] = Field(
+        "evidence",
+        description="'evidence': the model chooses the sentences that answer and the answer is "
+        "those sentences (translated if needed); 'free': the model writes, then is verified.",
     )
     llm_timeout_s: float = Field(60.0, description="Give up on the LLM after this many seconds.")
     llm_max_tokens: int = Field(200, description="Upper bound on generated tokens per answer.")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ROOT, get_settings
-from bot.metrics import Score, score_case
+from bot.metrics import Score, fold_of, score_case
 
 GOLD = ROOT / "eval" / "gold.jsonl"
 RESULTS = ROOT / "eval" / "results"
@@ -27,6 +27,9 @@ METRICS = [
     ("abstention", "abstention on unanswerables", "≥ 0.90"),
     ("false_abstention", "false abstention on answerables", "≤ 0.10"),
     ("language_match", "language match", "≥ 0.95"),
+    ("yes_no_accuracy", "yes/no accuracy", ""),
+    ("yes_no_polarity", "yes/no polarity (answered ones)", "≥ 0.95"),
+    ("situation_rubric", "career-situation rubric", "≥ 0.90"),
     ("median_latency_s", "median latency (s)", ""),
 ]
 LOWER_IS_BETTER = {"false_abstention", "median_latency_s"}
@@ -43,6 +46,8 @@ def _ratio(num: float, den: float) -> float:
 def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, float]:
     ans = [s for c, s in zip(cases, scores, strict=True) if c["answerable"]]
     un = [s for c, s in zip(cases, scores, strict=True) if not c["answerable"]]
+    yn = [s for s in scores if s.yesno]
+    sit = [s for s in scores if s.category == "situation"]
     return {
         "cases": len(scores),
         "answer_accuracy": _ratio(sum(s.correct for s in scores), len(scores)),
@@ -60,6 +65,11 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
         "abstention": _ratio(sum(s.abstained for s in un), len(un)),
         "false_abstention": _ratio(sum(s.abstained for s in ans), len(ans)),
         "language_match": _ratio(sum(s.language_ok for s in scores), len(scores)),
+        "yes_no_accuracy": _ratio(sum(s.correct for s in yn), len(yn)),
+        "yes_no_polarity": _ratio(
+            sum(s.correct for s in yn if not s.abstained), sum(not s.abstained for s in yn)
+        ),
+        "situation_rubric": _ratio(sum(s.correct for s in sit), len(sit)),
         "median_latency_s": round(statistics.median(s.latency_s for s in scores), 3),
     }
 
@@ -85,6 +95,9 @@ def run_mode(
                 "standalone": answer.standalone_question,
                 "notices": answer.notices,
                 "support": [asdict(x) for x in answer.support],
+                "confidence": answer.confidence,
+                "signals": answer.signals,
+                "fold": fold_of(case["id"]),
             }
         )
         mark = "ok " if score.correct else "BAD"
@@ -123,19 +136,42 @@ def check_gate(
     return failures
 
 
-def _systems(modes: list[str]) -> dict[str, Callable[..., Any]]:
+MODEL_SIGNALS = {"p_none", "confirmed", "top_model", "entropy"}
+
+
+def signal_names(mode: str) -> list[str]:
+    """The decision signals a mode's calibrator uses (no model probabilities without a model)."""
+    from bot.decide import SIGNALS
+
+    return [n for n in SIGNALS if mode != "extractive" or n not in MODEL_SIGNALS]
+
+
+def _calibration_file(mode: str) -> Path:
+    return (
+        ROOT / "bot" / ("calibration.json" if mode == "default" else "calibration_extractive.json")
+    )
+
+
+def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any]]:
+    from bot.calibrate import permissive
     from bot.corpus import load_corpus
-    from bot.pipeline import Bot, build_bot
-    from bot.retrieve import Retriever
+    from bot.pipeline import Bot, build_bot, evidence_path
 
     settings = get_settings()
     bot = build_bot(settings)
     bot.warm_up()
     systems: dict[str, Callable[..., Any]] = {}
     if "default" in modes:
+        if fit and bot.evidence is not None:
+            bot.evidence.calibrator = permissive(signal_names("default"))
         systems["default"] = bot.answer
     if "extractive" in modes:
-        plain = Bot(settings, bot.index, Retriever(bot.index, settings.top_k), None)
+        plain = Bot(settings, bot.index, bot.retriever, None)
+        if bot.evidence is not None:
+            plain.evidence = evidence_path(settings, None, load_corpus(settings.corpus_dir))
+            plain.evidence.translator = bot.evidence.translator  # cached translations only
+            if fit:
+                plain.evidence.calibrator = permissive(signal_names("extractive"))
         systems["extractive"] = plain.answer
     if "textbook" in modes:
         from bot.embed import default_embeddings
@@ -159,6 +195,49 @@ def _systems(modes: list[str]) -> dict[str, Callable[..., Any]]:
     return systems
 
 
+def plot_curve(curve: list[dict[str, float]], threshold: float, path: Path, mode: str) -> None:
+    """Coverage (share of questions answered) against the accuracy of those answers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.plot([p["coverage"] for p in curve], [p["accuracy"] for p in curve], marker="o", ms=3)
+    chosen = min(curve, key=lambda p: abs(p["threshold"] - threshold))
+    ax.scatter(
+        [chosen["coverage"]],
+        [chosen["accuracy"]],
+        color="red",
+        zorder=3,
+        label=f"shipped threshold {threshold:.2f}",
+    )
+    ax.set_xlabel("coverage (share of questions answered)")
+    ax.set_ylabel("accuracy of the answers given")
+    ax.set_title(f"Held-out coverage vs accuracy ({mode})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _fit_calibrator(
+    mode: str, rows: list[dict[str, Any]], cases: list[dict[str, Any]], out: Path
+) -> None:
+    from bot.calibrate import fit, rows_from
+
+    calibrator, report = fit(rows_from(rows, cases), signal_names(mode))
+    _calibration_file(mode).write_text(json.dumps(calibrator.to_dict(), indent=1) + "\n")
+    (out / f"calibration-{mode}.json").write_text(json.dumps(report, indent=1))
+    plot_curve(report["curve"], report["threshold"], ROOT / "docs" / f"coverage-{mode}.png", mode)
+    print(f"{mode}: held-out {report['held_out']}", file=sys.stderr)
+    for fold in report["folds"]:
+        print(f"  {fold}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bot eval")
     p.add_argument("--modes", default="default,extractive,textbook")
@@ -171,8 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--gate", type=Path, default=None, help="fail when a metric is below this")
+    p.add_argument(
+        "--fit",
+        action="store_true",
+        help="answer whenever there is evidence, then fit the abstention calibrator on the "
+        "outcomes (5-fold cross-validation) and write it to bot/calibration*.json",
+    )
+    p.add_argument("--cases", type=Path, default=GOLD, help="the cases (JSONL) to run")
     args = p.parse_args(argv)
-    cases = load_gold()
+    cases = load_gold(args.cases)
     if args.quick:
         cases = cases[::3]
     settings = get_settings()
@@ -183,13 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     summaries: dict[str, dict[str, float]] = {}
     args.out.mkdir(parents=True, exist_ok=True)
-    for mode, ask in _systems(modes).items():
+    for mode, ask in _systems(modes, fit=args.fit).items():
         subset = cases[:: args.textbook_every] if mode == "textbook" else cases
         summary, rows = run_mode(ask, subset, source_text, mode)
         summaries[mode] = summary
-        (args.out / f"{mode}.json").write_text(
+        name = f"{mode}-fit" if args.fit else mode
+        (args.out / f"{name}.json").write_text(
             json.dumps({"summary": summary, "cases": rows}, ensure_ascii=False, indent=1)
         )
+        if args.fit and mode in {"default", "extractive"}:
+            _fit_calibrator(mode, rows, subset, args.out)
     table = markdown(summaries)
     (args.out / "summary.md").write_text(table, encoding="utf-8")
     (args.out / "summary.json").write_text(json.dumps(summaries, indent=1))

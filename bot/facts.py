@@ -245,9 +245,53 @@ def absent_facts(text: str, evidence: str) -> list[str]:
         if unsupported_facts(m.group(0), evidence, derived=False)
     ]
     for part in SENTENCE_BREAK.split(text):
-        first = re.findall(r"\w+", fold(part))[:1]  # a capital that starts a sentence is no name
-        missing = sorted(n for n in names(part) - set(first) if not name_supported(n, evidence))
+        missing = sorted(n for n in inner_names(part) if not name_supported(n, evidence))
         words = (re.split(r"['’]", m.group(0))[-1] for m in CAPITALISED.finditer(part))
         written = {fold(w): w for w in words}
         out.extend(written.get(n, n) for n in missing)
     return list(dict.fromkeys(out))
+
+
+def inner_names(text: str) -> set[str]:
+    """``names`` of each sentence or quotation, a capital that starts one not counted."""
+    out: set[str] = set()
+    for part in SENTENCE_BREAK.split(text):
+        for piece in re.split(r"[«»“”\"]", part):
+            first = re.findall(r"\w+", fold(piece))[:1]
+            out |= names(piece) - set(first)
+    return out
+
+
+NEGATION = {
+    "fr": re.compile(
+        r"\b(?:ne|n')\b[^.;]{0,40}?\b(?:pas|plus|jamais|rien|aucun|aucune|guere|point|nul)\b"
+        r"|\bsans\b|\baucun|\bjamais\b|\bnon\b",
+    ),
+    "en": re.compile(r"\b(?:not|no|never|without|none|nor|nobody|nothing)\b|n't\b"),
+}
+
+
+def negated(text: str, language: str) -> bool:
+    """Whether the text holds a negation ("ne … pas", "not", "without", "n't")."""
+    return bool(NEGATION[language].search(fold(text)))
+
+
+def english_numbers(text: str) -> str:
+    """French number formats written the English way ("700 millions de dollars" → "$700
+    million", "100 000" → "100,000"), so that a translation only has to copy them."""
+
+    def english(m: re.Match[str]) -> str:
+        num = m.group("num")
+        if re.fullmatch(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+", num):
+            num = re.sub(r"[ \u00a0\u202f]", ",", num)
+        scale = (m.group("scale") or "").lower().rstrip("s")
+        scale = {"million": " million", "milliard": " billion", "mille": ",000"}.get(scale, "")
+        money = (m.group("money") or "").lower()
+        if "dollar" in money or "$" in (m.group("cur") or "") + money:
+            return f"${num}{scale}"
+        if "euro" in money or "€" in (m.group("cur") or "") + money:
+            return f"€{num}{scale}"
+        rest = m.group(0)[m.end("num") - m.start() :]
+        return num + (scale if scale else rest)
+
+    return NUMBER.sub(english, text)

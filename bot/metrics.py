@@ -49,6 +49,22 @@ def forbidden_found(forbidden: Sequence[str], text: str) -> list[str]:
     return [f for f in forbidden if _norm(f) in norm]
 
 
+# An answer that says plainly what the article does not tell (the "not in the article" part).
+NOT_SAID = re.compile(
+    r"ne (le )?(dit|précise|mentionne|indique) pas|n['’]en dit rien|ne dit rien|"
+    r"does not (say|mention|tell|specify)|doesn['’]t (say|mention|tell)|not in the article|"
+    r"ne le dit pas|à vérifier|to check elsewhere|look (it )?up",
+    re.I,
+)
+
+
+def fold_of(case_id: str, folds: int = 5) -> int:
+    """A case's cross-validation fold, fixed by its id."""
+    import hashlib
+
+    return int(hashlib.sha256(case_id.encode()).hexdigest()[:8], 16) % folds
+
+
 @dataclass
 class Score:
     correct: bool
@@ -62,6 +78,9 @@ class Score:
     language_ok: bool
     latency_s: float
     detail: str = ""
+    category: str = ""
+    yesno: str | None = None  # the expected polarity of a yes/no case
+    says_unknowns: bool | None = None  # for cases that need the "not in the article" part
 
 
 def score_case(
@@ -72,9 +91,14 @@ def score_case(
     gold_paras = set(case["paragraphs"])
     valid = sum(1 for c in cites if _valid(c, source_text))
     bad = forbidden_found(case["forbidden"], text)
+    needs_unknowns = bool(case.get("needs_unknowns"))
+    says_unknowns = bool(NOT_SAID.search(own_words(text))) if needs_unknowns else None
     if case["answerable"]:
         missing = [g[0] for g in case["key_facts"] if not fact_present(g, text)]
-        correct = not answer.abstained and not missing and not bad and concise(text)
+        if needs_unknowns and not says_unknowns:
+            missing.append("(what the article does not say)")
+        short = concise(text) or case.get("category") == "situation"
+        correct = not answer.abstained and not missing and not bad and short
         hit: bool | None = any(c.paragraph in gold_paras for c in cites) and not answer.abstained
         detail = "; ".join(
             filter(
@@ -98,6 +122,9 @@ def score_case(
         lang_ok,
         latency_s,
         detail,
+        case.get("category", ""),
+        case.get("yesno"),
+        says_unknowns,
     )
 
 

@@ -15,6 +15,7 @@ from bot import extractive
 from bot.cite import build_citations, verify
 from bot.condense import condense, last_user_question
 from bot.config import Settings
+from bot.evidence import EvidencePath, question_part
 from bot.facts import absent_facts
 from bot.index import Index
 from bot.language import detect_language
@@ -22,7 +23,7 @@ from bot.llm import Generator, LLMUnavailable
 from bot.prompts import render
 from bot.retrieve import Passage, Retriever
 from bot.types import Answer
-from bot.validate import clean_history, clean_question
+from bot.validate import clean_history, clean_question, strip_markup
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Bot:
     retriever: Retriever
     generator: Generator | None = None
     notices: list[str] = field(default_factory=list)  # e.g. why the LLM is not used
+    evidence: EvidencePath | None = None  # the evidence-first path; None = free writing
 
     @property
     def model_name(self) -> str:
@@ -88,7 +90,9 @@ class Bot:
         t2 = time.perf_counter()
         notices = list(self.notices)
         answer: Answer | None = None
-        if self.generator is not None:
+        if self.evidence is not None:
+            answer = self._from_evidence(standalone, language, passages, notices)
+        elif self.generator is not None:
             try:
                 for draft in self._generate(q, standalone, language, passages):
                     if isinstance(draft, Answer):
@@ -109,6 +113,43 @@ class Bot:
             "total_s": time.perf_counter() - t0,
         }
         yield answer
+
+    def _from_evidence(
+        self, standalone: str, language: str, retrieved: Sequence[Passage], notices: list[str]
+    ) -> Answer:
+        assert self.evidence is not None
+        path = self.evidence
+        question = question_part(strip_markup(standalone))
+        if not question:
+            answer = path.abstain(language, None, "instruction")
+            answer.model = self.model_name
+            return answer
+        advice = path.advise(question, language, self.retriever.all_passages())
+        if advice is not None:
+            advice.model = "advice from the article (no LLM writing)"
+            return advice
+        if question != standalone:
+            retrieved = self.retriever.retrieve(question)
+        shown, whole = self.prompt_passages(retrieved)
+        selection, failures = path.choose(question, shown, retrieved)
+        for reason in failures:
+            notices.append(MESSAGES[language]["fallback"].format(reason=reason))
+        article = path.article(self.retriever.all_passages(), self.index.version)
+        answer, _ = path.answer(question, language, selection, article, whole)
+        answer.model = self.model_name if selection.by_model else "extractive (no LLM)"
+        return answer
+
+    def use_translations(self) -> None:
+        """Search the cached translations too, and let the checks know them."""
+        if self.evidence is None:
+            return
+        glosses = {}
+        for p in self.retriever.all_passages():
+            found = self.evidence.translator.cached(p.text)
+            if found is not None and found.ok:
+                glosses[p.chunk.id] = found.text
+        self.retriever.set_glosses(glosses)
+        self.evidence.article(self.retriever.all_passages(), self.index.version, refresh=True)
 
     def prompt_passages(self, retrieved: Sequence[Passage]) -> tuple[list[Passage], bool]:
         """All chunks (and True) when the corpus is small enough to sit in the (cached)
@@ -175,14 +216,27 @@ class Bot:
         )
 
     def warm_up(self) -> None:
-        """Load the models and fill the LLM's prompt cache before the first user arrives."""
+        """Load the models, fill the LLM's prompt cache and, for a corpus that fits the
+        prompt, translate its sentences (cached on disk) before the first user arrives."""
         retrieved = self.retriever.retrieve("cloud")
-        if self.generator is not None:  # the cached system prompt is the same for FR and EN
-            messages, _ = self.messages("?", "fr", retrieved)
-            try:
+        if self.generator is None:
+            return
+        try:
+            if self.evidence is not None:
+                shown, whole = self.prompt_passages(retrieved)
+                self.evidence.choose("?", shown, retrieved)
+                if whole:
+                    for p in shown:
+                        self.evidence.translator.get(p.text)
+                advice = self.evidence.profile.advice
+                for quote in advice.quotes() if advice else []:
+                    self.evidence.translator.get(quote)
+                self.use_translations()
+            else:  # the cached system prompt is the same for FR and EN
+                messages, _ = self.messages("?", "fr", retrieved)
                 self.generator.complete(messages, max_tokens=1)
-            except LLMUnavailable as exc:
-                log.warning("warm-up failed: %s", exc)
+        except LLMUnavailable as exc:
+            log.warning("warm-up failed: %s", exc)
 
     def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
         vecs = self.index.embeddings.embed_documents([sentence, *texts])
@@ -231,7 +285,36 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
     except LLMUnavailable as exc:
         log.warning("LLM unavailable: %s", exc)
         notices.append(f"LLM unavailable ({exc}); answers are extracts of the article.")
-    return Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
+    bot = Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
+    if settings.answering == "evidence":
+        bot.evidence = evidence_path(settings, generator, load_corpus(settings.corpus_dir))
+        bot.use_translations()
+    return bot
+
+
+def evidence_path(
+    settings: Settings, generator: Generator | None, documents: list[Any]
+) -> EvidencePath:
+    """The evidence path with its translations cache and the bundled calibrator."""
+    from bot.decide import Calibrator
+    from bot.profile import load_profile
+    from bot.translate import Translator
+
+    meta = documents[0].metadata if documents else {}
+    profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
+    name = (
+        "calibration.json"
+        if generator is not None and generator.can_choose
+        else "calibration_extractive.json"
+    )
+    return EvidencePath(
+        generator,
+        Translator(generator, settings.data_dir / "translations.json"),
+        Calibrator.bundled(name),
+        source_language=meta.get("language", "fr"),
+        date=meta.get("date", ""),
+        profile=profile,
+    )
 
 
 def default_index(settings: Settings) -> Index:

@@ -42,6 +42,17 @@ class Retriever:
         self._chunks: list[Chunk] = []
         self._version = -1
         self._lock = threading.Lock()
+        self._glosses: dict[str, str] = {}  # chunk id → the sentence in another language
+        self._gloss_vectors: dict[str, list[float]] = {}
+
+    def set_glosses(self, glosses: dict[str, str]) -> None:
+        """Translations of chunks, searched too: an English question then meets English text
+        (the bundled embedder is English-only; BM25 shares no words across languages)."""
+        vectors = self.index.embeddings.embed_documents(list(glosses.values())) if glosses else []
+        with self._lock:
+            self._glosses = dict(glosses)
+            self._gloss_vectors = dict(zip(glosses, vectors, strict=True))
+            self._bm25 = None
 
     def _lexical(self) -> tuple[Any, list[Chunk]]:
         with self._lock:
@@ -53,7 +64,8 @@ class Retriever:
                 chunks = self.index.all_chunks()
                 bm25 = bm25s.BM25()
                 if chunks:
-                    bm25.index([tokens(c.context) or ["_"] for c in chunks], show_progress=False)
+                    texts = [f"{c.context} {self._glosses.get(c.id, '')}" for c in chunks]
+                    bm25.index([tokens(t) or ["_"] for t in texts], show_progress=False)
                 self._bm25, self._chunks, self._version = bm25, chunks, self.index.version
             return self._bm25, self._chunks
 
@@ -68,7 +80,17 @@ class Retriever:
         ]
 
     def dense_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
-        return self.index.search(self.index.embeddings.embed_query(query), n)
+        vector = self.index.embeddings.embed_query(query)
+        found = self.index.search(vector, n)
+        if not self._gloss_vectors:
+            return found
+        best = {c.id: (c, s) for c, s in found}
+        by_id = {c.id: c for c in self._lexical()[1]}
+        for cid, gv in self._gloss_vectors.items():
+            sim = sum(a * b for a, b in zip(vector, gv, strict=True))
+            if cid in by_id and sim > best.get(cid, (None, -1.0))[1]:
+                best[cid] = (by_id[cid], sim)
+        return sorted(best.values(), key=lambda cs: -cs[1])[:n]
 
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         k = k or self.k

@@ -48,3 +48,28 @@ INSTRUCTION = re.compile(
 
 def is_instruction(text: str) -> bool:
     return bool(INSTRUCTION.search(text))
+
+
+def _stopwords(language: str) -> frozenset[str]:
+    from stop_words import get_stop_words
+
+    extra = {"est-ce", "qu-est-ce", "y-a-t-il", "a-t-il", "a-t-elle"}
+    return frozenset(fold(w) for w in get_stop_words(language)) | STOPWORDS | extra
+
+
+_STOP: dict[str, frozenset[str]] = {}
+
+
+def lemmas(text: str, language: str) -> set[str]:
+    """Folded lemmas of the content words (no stop words, numbers or one-letter words)."""
+    import simplemma
+
+    if language not in _STOP:
+        _STOP[language] = _stopwords(language)
+    stop = _STOP[language]
+    out = set()
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", ELISION.sub(" ", text.replace("’", "'"))):
+        lemma = fold(simplemma.lemmatize(word.lower(), lang=language))
+        if len(lemma) > 2 and lemma not in stop and fold(word) not in stop:
+            out.add(lemma)
+    return out

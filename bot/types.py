@@ -54,6 +54,17 @@ class SentenceSupport:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class AnswerPart:
+    """A part of an advice answer: what the article shows (cited) or what it does not say."""
+
+    role: str  # "shows" | "not_said"
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "text": self.text}
+
+
 @dataclass
 class Answer:
     text: str
@@ -65,6 +76,11 @@ class Answer:
     support: list[SentenceSupport] = field(default_factory=list)
     model: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    confidence: float | None = None  # estimated probability that the answer is right
+    signals: dict[str, float] = field(default_factory=dict)  # what the confidence was made of
+    kind: str = "answer"  # "answer" | "advice" (a question about the asker's own situation)
+    parts: list[AnswerPart] = field(default_factory=list)  # advice: shows / not_said
+    followups: list[str] = field(default_factory=list)  # questions the article answers
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -75,4 +91,8 @@ class Answer:
             "standalone_question": self.standalone_question,
             "notices": list(self.notices),
             "model": self.model,
+            "confidence": self.confidence,
+            "kind": self.kind,
+            "parts": [p.to_dict() for p in self.parts],
+            "followups": list(self.followups),
         }

@@ -56,3 +56,15 @@ def clean_history(history: Any, max_turns: int) -> list[dict[str, str]]:
         text = CONTROL.sub(" ", _content(msg["content"], i)).strip()
         out.append({"role": str(msg["role"]), "content": text[:MAX_MESSAGE_CHARS]})
     return out[-2 * max_turns :]
+
+
+def strip_markup(text: str) -> str:
+    """The text a reader sees: HTML tags dropped (script and style with their content)."""
+    import html
+
+    import nh3
+
+    if "<" not in text and "&" not in text:
+        return text
+    cleaned = html.unescape(nh3.clean(text, tags=set()))
+    return re.sub(r"\s+", " ", cleaned).strip()

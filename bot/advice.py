@@ -1,0 +1,140 @@
+"""Advice for a question about the asker's own situation (a career change, their age, their
+background, what to do next): what the article shows, and what it does not say.
+
+The answer is framed by a lead from the corpus profile (chosen by the concern the question
+raises: cost, a job at Amazon, age, background…), tells the article's own story, adds the
+programme facts that apply, all quoted verbatim (or in their checked translation) and cited,
+then says plainly what the article leaves out, without a citation, as something to look up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.profile import Advice
+from bot.text import fold, lemmas
+
+FIRST_PERSON = re.compile(
+    r"\b(je|j'|me|m'|moi|mon|ma|mes|i|i'm|i've|i'd|my|me|myself|mine)\b|"
+    r"\b(puis-je|dois-je|ai-je|suis-je|vais-je)\b"
+)
+CAREER = re.compile(
+    r"reconver|carriere|metier|emploi|boulot|job|travail|career|switch|retrain|formation|"
+    r"former|cours|course|training|cloud|tech|informatique|chomage|licenci|laid off|unemploy|"
+    r"diplome|degree|\bbac\b|\bage\b|\bans\b|years old|trop tard|too late|too old|vieux|"
+    r"inscri|enrol|sign up|postul|apply|debut|beginner|start|commencer|embauch|hire|hired"
+)
+TOPICS = {
+    "cost": r"payer|\bpay\b|paid|cout|\bcost|prix|price|gratuit|\bfree\b|\bcher\b|expensive|"
+    r"argent|money|\bfees?\b|frais|afford|budget|financ",
+    "job": r"embauch|\bhire|poste|emploi|\bjobs?\b|travailler chez|work (at|for)|recrut|"
+    r"garanti|guarantee",
+    "eligibility": r"salarie|employe|already work|deja chez|pour qui|who can|eligib|ouvert a|"
+    r"open to|reserve|only for|seulement pour|nationalit|\bamericains?\b|\bamerican\b",
+    "age": r"\d+ ?ans\b|years? old|\bage\b|trop tard|too late|too old|trop vieux|retrait|retire|"
+    r"senior|\bjeune|young",
+    "background": r"diplome|degree|\bbac\b|etudes|studies|experience|informatique|\bit\b|"
+    r"background|jamais (fait|code|programme|touche)|never (coded|worked|done)|litter|"
+    r"literature|niveau|coach|no tech",
+    "start": r"commencer|\bstart|premiere etape|first step|par ou|where do i begin|comment faire|"
+    r"how do i|inscri|enrol|sign up|postul|apply|demarrer|\bbegin|next step|prochaine etape|"
+    r"que faire|what should i do",
+    "place": r"\bpays\b|country|france|belgique|belgium|canada|suisse|switzerland|india|inde|"
+    r"nigeria|maroc|morocco|senegal|europe|afrique|africa|quebec",
+    "demand": r"pourquoi|\bwhy\b|besoin|demand|penurie|shortage|skills gap|recrute",
+}
+UNKNOWN_TOPICS = {
+    "enrol": r"inscri|enrol|sign up|register|postul|apply|candidat|comment (acceder|participer)|"
+    r"how (do|can) i (join|get in|take part)",
+    "course": r"quel cours|which course|nom du cours|name of the course|what course|"
+    r"quelle formation|which training|certificat|what was it called|comment s'appelle",
+    "prerequisites": r"prerequis|prerequisite|requirement|exig|requis|required|need a degree|"
+    r"faut-il (un|le|avoir)|dois-je (avoir|savoir)|do i need|niveau minimum|savoir coder",
+    "pay": r"salaire|salary|\bpaid\b|paye|remuner|gagner|\bearn|wage|income|revenu",
+    "place": TOPICS["place"] + r"|available in|disponible (en|au|dans)|chez moi",
+    "schedule": r"temps partiel|part[- ]time|\bsoir|evening|week-?end|how long will|rythme|"
+    r"heures par|hours a|en ligne|online|a distance|remote",
+    "employer": r"(quelle|which|what) (entreprise|company|firm).{0,40}(gaines|il|he)|"
+    r"ou travaille|where does (he|gaines) work|works? for amazon|travaille chez amazon",
+}
+NOT_SAID = {
+    "fr": "Ce que l’article ne dit pas : {items}. C’est à vérifier auprès des organismes de "
+    "formation.",
+    "en": "What the article does not say: {items}. Check these with the training providers.",
+}
+MAX_FACTS = 2
+MAX_CHARS = 1200
+
+
+def _found(patterns: dict[str, str], text: str) -> list[str]:
+    folded = fold(text)
+    return [name for name, pattern in patterns.items() if re.search(pattern, folded)]
+
+
+def is_situation(question: str) -> bool:
+    """Whether the question is about the asker's own situation (measured on the eval)."""
+    folded = fold(question)
+    return bool(FIRST_PERSON.search(folded)) and bool(CAREER.search(folded))
+
+
+def concerns(question: str) -> list[str]:
+    return _found(TOPICS, question)
+
+
+def unknowns_asked(question: str) -> list[str]:
+    return _found(UNKNOWN_TOPICS, question)
+
+
+@dataclass(frozen=True)
+class Part:
+    role: str  # "shows" (cited, from the article) or "not_said" (what it leaves out)
+    text: str  # with [n] markers
+    quotes: tuple[str, ...] = ()  # the quotes its markers refer to, in order
+
+
+def advise(
+    question: str,
+    language: str,
+    advice: Advice,
+    render_quote: Callable[[str, int], str],
+) -> tuple[list[Part], list[str]]:
+    """The parts of the advice answer and two or three follow-up questions.
+
+    ``render_quote(quote, n)`` writes a quote in the user's language with its [n] marker.
+    Programme facts are dropped (least relevant first) to stay within MAX_CHARS.
+    """
+    lang = language if language in NOT_SAID else "en"
+    topics = concerns(question)
+    lead = advice.leads[next((t for t in advice.lead_order if t in topics), "general")][lang]
+    facts = [f for f in advice.facts if set(f.topics) & set(topics)] or [
+        f for f in advice.facts if "general" in f.topics
+    ]
+    asked = [t for t in unknowns_asked(question) if t in advice.unknowns]
+    items = [advice.unknowns[t][lang] for t in (asked or advice.default_unknowns)]
+    not_said = Part("not_said", NOT_SAID[lang].format(items=", ".join(items)))
+    for count in range(min(MAX_FACTS, len(facts)), -1, -1):
+        quotes = [*advice.story, *(f.quote for f in facts[:count])]
+        rendered = [render_quote(q, n) for n, q in enumerate(quotes, start=1)]
+        story, told = rendered[: len(advice.story)], rendered[len(advice.story) :]
+        shows = [lead, advice.story_intro.get(lang, ""), " ".join(story), " ".join(told)]
+        parts = [Part("shows", " ".join(s for s in shows if s), tuple(quotes)), not_said]
+        if sum(len(p.text) for p in parts) <= MAX_CHARS:
+            break
+    return parts, followups(question, language, advice)
+
+
+def followups(question: str, language: str, advice: Advice, limit: int = 3) -> list[str]:
+    """Questions the article answers, not already close to the one asked."""
+    asked = lemmas(question, language)
+    out: list[str] = []
+    for q in advice.followups.get(language, advice.followups.get("en", [])):
+        overlap = lemmas(q, language) & asked
+        if len(overlap) < 2 and len(out) < limit:
+            out.append(q)
+    return out
+
+
+def cited(parts: Sequence[Part]) -> list[str]:
+    return [q for p in parts for q in p.quotes]

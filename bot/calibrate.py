@@ -1,0 +1,157 @@
+"""Fit the abstention calibrator on evaluation runs, with cross-validation.
+
+Input: one run where the bot answered whenever it had evidence (``python -m bot eval --fit``).
+Each row then says whether that evidence answer was right. A logistic model over the decision
+signals predicts it; held-out predictions (5 folds fixed by case id) choose the threshold and
+give the figures reported as held-out; the model refitted on every row is what ships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.decide import Calibrator
+
+FOLDS = 5
+C = 0.5  # inverse regularisation strength: few cases, so weights are kept small
+WRONG_ANSWER_COST = 1.25  # a wrong answer costs more than a needless abstention
+
+
+@dataclass(frozen=True)
+class Row:
+    signals: dict[str, float]
+    right: bool  # the evidence answer was right
+    answerable: bool
+    forced: bool  # abstained whatever the calibrator says (no evidence, a rule)
+    fold: int
+
+
+def permissive(names: Sequence[str]) -> Calibrator:
+    """Answers whenever there is evidence: the run whose rows the calibrator is fitted on."""
+    n = len(names)
+    return Calibrator(tuple(names), (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.0)
+
+
+def rows_from(results: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]]) -> list[Row]:
+    by_id = {c["id"]: c for c in cases}
+    return [
+        Row(
+            r["signals"],
+            bool(r["correct"]) and not r["abstained"],
+            bool(by_id[r["id"]]["answerable"]),
+            bool(r["abstained"]),
+            int(r["fold"]),
+        )
+        for r in results
+        if r.get("signals")
+    ]
+
+
+def _fit(rows: Sequence[Row], names: Sequence[str]) -> Calibrator:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[r.signals.get(n, 0.0) for n in names] for r in rows])
+    y = np.array([r.right for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=1000).fit((x - mean) / scale, y)
+    return Calibrator(
+        tuple(names),
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in model.coef_[0]),
+        float(model.intercept_[0]),
+        0.5,
+    )
+
+
+def utility(rows: Sequence[Row], probs: Sequence[float], threshold: float) -> float:
+    score = 0.0
+    for r, p in zip(rows, probs, strict=True):
+        answers = not r.forced and p >= threshold
+        if answers:
+            score += 1.0 if r.right else -WRONG_ANSWER_COST
+        elif not r.answerable:
+            score += 1.0
+    return score
+
+
+def best_threshold(rows: Sequence[Row], probs: Sequence[float]) -> float:
+    candidates = sorted({round(p, 3) for p in probs} | {0.5})
+    return max(candidates, key=lambda t: (utility(rows, probs, t), -abs(t - 0.5)))
+
+
+def outcomes(rows: Sequence[Row], probs: Sequence[float], threshold: float) -> dict[str, float]:
+    answered = [r for r, p in zip(rows, probs, strict=True) if not r.forced and p >= threshold]
+    abstained = [r for r, p in zip(rows, probs, strict=True) if r.forced or p < threshold]
+    ans = [r for r in rows if r.answerable]
+    un = [r for r in rows if not r.answerable]
+    correct = sum(r.right for r in answered) + sum(not r.answerable for r in abstained)
+    return {
+        "cases": len(rows),
+        "accuracy": round(correct / len(rows), 3) if rows else 0.0,
+        "abstention": round(sum(not r.answerable for r in abstained) / len(un), 3) if un else 1.0,
+        "false_abstention": round(sum(r.answerable for r in abstained) / len(ans), 3)
+        if ans
+        else 0.0,
+        "coverage": round(len(answered) / len(rows), 3) if rows else 0.0,
+        "answered_accuracy": round(sum(r.right for r in answered) / len(answered), 3)
+        if answered
+        else 1.0,
+    }
+
+
+def cross_validate(rows: Sequence[Row], names: Sequence[str]) -> tuple[list[float], list[dict]]:
+    """Held-out probabilities (each fold predicted by a model fitted on the others) and the
+    figures of each fold with the threshold chosen on the other folds."""
+    probs = [0.0] * len(rows)
+    per_fold = []
+    for k in range(FOLDS):
+        train = [r for r in rows if r.fold != k]
+        test_idx = [i for i, r in enumerate(rows) if r.fold == k]
+        model = _fit(train, names)
+        train_probs = [model.probability(r.signals) for r in train]
+        threshold = best_threshold(train, train_probs)
+        for i in test_idx:
+            probs[i] = model.probability(rows[i].signals)
+        test = [rows[i] for i in test_idx]
+        figures = outcomes(test, [probs[i] for i in test_idx], threshold)
+        per_fold.append({"fold": k, "threshold": round(threshold, 3), **figures})
+    return probs, per_fold
+
+
+def fit(rows: Sequence[Row], names: Sequence[str]) -> tuple[Calibrator, dict[str, Any]]:
+    """The calibrator to ship (all rows; threshold from the held-out predictions) and a report."""
+    usable = [r for r in rows if not r.forced]
+    probs, per_fold = cross_validate(rows, names)
+    threshold = best_threshold(rows, probs)
+    final = _fit(usable, names)
+    final = Calibrator(final.names, final.mean, final.scale, final.weights, final.bias, threshold)
+    curve = coverage_curve(rows, probs)
+    report = {
+        "held_out": outcomes(rows, probs, threshold),
+        "folds": per_fold,
+        "threshold": round(threshold, 3),
+        "weights": dict(zip(final.names, [round(w, 3) for w in final.weights], strict=True)),
+        "curve": curve,
+    }
+    return final, report
+
+
+def coverage_curve(rows: Sequence[Row], probs: Sequence[float]) -> list[dict[str, float]]:
+    """Coverage and accuracy of the answers given, for thresholds over the held-out probs."""
+    points = []
+    for t in [i / 20 for i in range(21)]:
+        answered = [r for r, p in zip(rows, probs, strict=True) if not r.forced and p >= t]
+        if answered:
+            points.append(
+                {
+                    "threshold": t,
+                    "coverage": round(len(answered) / len(rows), 3),
+                    "accuracy": round(sum(r.right for r in answered) / len(answered), 3),
+                }
+            )
+    return points

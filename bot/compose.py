@@ -1,0 +1,47 @@
+"""Write the answer with the evidence itself: verbatim in the article's language, otherwise
+its checked translation (made without the question), each sentence followed by its [n].
+
+Nothing here is generated from the question, so an answer can neither echo the question nor
+contradict the sentence it cites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.retrieve import Passage
+
+LEAD = {
+    "fr": "D’après l’article : ",
+    "en": "The article says: ",
+}
+TRANSLATED = {"fr": " (traduit)", "en": " (translated from the French)"}
+ORIGINAL = {"fr": "« {text} »", "en": "« {text} » (in French)"}
+PREMISE = {
+    "fr": "L’article ne mentionne pas {absent}. ",
+    "en": "The article does not mention {absent}. ",
+}
+
+
+def compose(
+    chosen: Sequence[Passage],
+    language: str,
+    source_language: str,
+    translate: Callable[[str], str | None],
+    absent: Sequence[str] = (),
+) -> str:
+    """The answer text; the n-th chosen passage is cited as [n]."""
+    lang = language if language in LEAD else "en"
+    parts, translated = [], False
+    for n, passage in enumerate(chosen, start=1):
+        text = passage.text
+        if language != source_language and (gloss := translate(text)):
+            parts.append(f"“{gloss}” [{n}]")
+            translated = True
+        elif language != source_language:
+            parts.append(ORIGINAL[lang].format(text=text) + f" [{n}]")
+        else:
+            parts.append(f"« {text} » [{n}]")
+    lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang] + ": " if translated else LEAD[lang]
+    premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
+    return premise + lead + " ".join(parts)

@@ -1,0 +1,200 @@
+"""Decide whether the selected evidence answers the question, and how sure that is.
+
+No single signal separates answerable from unanswerable questions (the model's P(none) alone
+reaches an AUROC of about 0.7), so several are combined by a logistic model fitted on the
+evaluation set with cross-validation (``python -m bot eval --fit``): the model's
+probabilities, retrieval scores, key terms of the question the article never uses, the kind of
+answer asked for against what the evidence holds, and questions about after the article's date.
+Its output is ``Answer.confidence``: the estimated probability that the answer is right.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from bot.facts import absent_facts, amounts, inner_names, name_supported, numbers
+from bot.select import Selection
+from bot.text import lemmas
+
+# The question asks for a quantity or a date (then the evidence must hold a number).
+ASKS_NUMBER = re.compile(
+    r"\b(combien|how (many|much|long|old)|quand|when|what year|which year|en quelle ann[ée]e"
+    r"|quel (âge|montant|pourcentage)|what percentage|how big|depuis quand|à quelle date"
+    r"|what date)",
+    re.I,
+)
+# The question asks for a name (then the evidence must name something the question does not).
+ASKS_NAME = re.compile(
+    r"\b(qui|who|whom|quel nom|what is the name|what's the name|what was the name|called"
+    r"|s'appelle|s’appelle|nom de|name of|quelle (entreprise|société|soci[ée]t[ée]|ville|"
+    r"pays|école)|which (company|firm|employer|city|country|school|website|course))\b",
+    re.I,
+)
+# Realised outcomes and the present: an article cannot know what happened after it.
+AFTER_CUES = re.compile(
+    r"\b(aujourd'hui|aujourd’hui|actuellement|toujours|finalement|r[ée]ellement|today|"
+    r"currently|still|nowadays|so far|by now|actually|end(ed)? up|later|plus tard|"
+    r"did .{0,40}(reach|meet|achieve|succeed)|a-t-elle (atteint|tenu|réussi)|un succès|"
+    r"a success)\b",
+    re.I,
+)
+# The question asks for a sum of money (then the evidence must hold one).
+ASKS_MONEY = re.compile(
+    r"\b(salaire|salary|gagne|earn|co[uû]te?|cost|prix|price|combien .{0,30}(dollars|euros)|"
+    r"how much .{0,30}(cost|pay|earn|dollars)|rémunér|paid|payé)",
+    re.I,
+)
+YES_NO = re.compile(
+    r"^\s*(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
+    r"y a-t-il|peut-on|faut-il)\b|-(t-)?(il|elle|ils|elles|on)\b[^?]*\?\s*$|"
+    r"\b(right|non|n'est-ce pas|isn't it|isn't she|correct)\s*\?\s*$",
+    re.I,
+)
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class Article:
+    """What the checks need to know of the corpus as a whole."""
+
+    text: str  # every sentence, in the original language
+    gloss: str  # their translations (empty when none)
+    year: int  # publication year (0 if unknown)
+    vocabulary: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, text: str, gloss: str, year: int, language: str) -> Article:
+        vocab = lemmas(text, language) | lemmas(gloss, "en") | lemmas(text, "en")
+        return cls(text, gloss, year, frozenset(vocab))
+
+
+def features(
+    question: str, language: str, selection: Selection, article: Article
+) -> dict[str, float]:
+    """The signals the decision combines, by name."""
+    top = selection.top
+    evidence = " ".join(p.text for p in selection.chosen)
+    asked = lemmas(question, language)
+    unknown = {w for w in asked if w not in article.vocabulary}
+    years = {int(y.group(0)) for y in YEAR.finditer(question)}
+    later = any(y > article.year for y in years) if article.year else False
+    named = {n for n in inner_names(evidence) if not name_supported(n, question)}
+    return {
+        "p_none": selection.p_none,
+        "top_model": top.model if top else 0.0,
+        "top_score": top.score if top else 0.0,
+        "margin": selection.margin,
+        "entropy": selection.entropy,
+        "top_dense": top.passage.dense if top else 0.0,
+        "top_lexical": math.log1p(top.passage.lexical) if top else 0.0,
+        "unknown_share": len(unknown) / len(asked) if asked else 0.0,
+        "unknown_terms": float(min(len(unknown), 3)),
+        "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(evidence)),
+        "money_missing": float(bool(ASKS_MONEY.search(question)) and not amounts(evidence)),
+        "off_topic": float(not (top and top.passage.lexical) and len(unknown) >= len(asked) / 2),
+        "name_missing": float(bool(ASKS_NAME.search(question)) and not named),
+        "after_date": float(later and not all(str(y) in article.text for y in years)),
+        "after_cue": float(bool(AFTER_CUES.search(question))),
+        "yes_no": float(bool(YES_NO.search(question))),
+        "absent_facts": float(
+            min(len(absent_facts(question, article.text + " " + article.gloss)), 2)
+        ),
+        "no_evidence": float(not selection.chosen),
+    }
+
+
+SIGNALS = (
+    "p_none",
+    "top_model",
+    "top_score",
+    "margin",
+    "entropy",
+    "top_dense",
+    "top_lexical",
+    "unknown_share",
+    "unknown_terms",
+    "number_missing",
+    "name_missing",
+    "money_missing",
+    "off_topic",
+    "after_date",
+    "after_cue",
+    "yes_no",
+    "absent_facts",
+)
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """A logistic model over standardised features: P(the evidence answer is right)."""
+
+    names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # answer when the probability reaches this, else abstain
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(
+            w * (values.get(n, 0.0) - m) / (s or 1.0)
+            for n, m, s, w in zip(self.names, self.mean, self.scale, self.weights, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "names": list(self.names),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibrator:
+        return cls(
+            tuple(data["names"]),
+            tuple(float(x) for x in data["mean"]),
+            tuple(float(x) for x in data["scale"]),
+            tuple(float(x) for x in data["weights"]),
+            float(data["bias"]),
+            float(data["threshold"]),
+        )
+
+    @classmethod
+    def bundled(cls, name: str = "calibration.json") -> Calibrator:
+        """The calibrator fitted on the evaluation set, shipped with the package."""
+        return cls.from_dict(json.loads(resources.files("bot").joinpath(name).read_text()))
+
+
+@dataclass(frozen=True)
+class Decision:
+    answer: bool
+    confidence: float
+    reason: str  # why it abstains ("" when it answers)
+    features: dict[str, float]
+
+
+def decide(
+    question: str,
+    language: str,
+    selection: Selection,
+    article: Article,
+    calibrator: Calibrator,
+) -> Decision:
+    values = features(question, language, selection, article)
+    if not selection.chosen:
+        return Decision(False, 0.0, "no evidence", values)
+    p = calibrator.probability(values)
+    if values["after_date"]:  # a year after the article's that it never mentions
+        return Decision(False, p, "after the article's date", values)
+    return Decision(
+        p >= calibrator.threshold, p, "" if p >= calibrator.threshold else "low confidence", values
+    )

@@ -1,0 +1,199 @@
+"""The evidence-first answering path: select → decide → compose, with its abstentions.
+
+The model chooses which sentences answer (``select``), the decision combines checks into a
+calibrated confidence (``decide``), and the answer is the evidence itself (``compose``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from bot.advice import advise, is_situation
+from bot.cite import build_citations
+from bot.compose import compose
+from bot.decide import Article, Calibrator, Decision, decide
+from bot.facts import absent_facts
+from bot.llm import Generator, LLMUnavailable
+from bot.profile import Profile
+from bot.retrieve import Passage
+from bot.select import Selection, select
+from bot.text import is_instruction
+from bot.translate import Translator
+from bot.types import Answer, AnswerPart
+
+log = logging.getLogger(__name__)
+
+ABSTAIN = {
+    "fr": {
+        "": "L’article ne le dit pas.",
+        "after": "L’article date de {date} : il ne peut pas dire ce qui s’est passé depuis.",
+        "nothing": "L’article ne le dit pas, et aucun de ses passages n’en parle.",
+        "instruction": "Je réponds seulement aux questions sur l’article, pas aux consignes.",
+        "closest": " Le passage le plus proche qu’il contient est [1] : {quote}",
+    },
+    "en": {
+        "": "The article does not say.",
+        "after": "The article dates from {date}: it cannot say what happened since.",
+        "nothing": "The article does not say, and none of its passages is about this.",
+        "instruction": "I only answer questions about the article, not instructions.",
+        "closest": " The closest passage it has is [1]: {quote}",
+    },
+}
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "en": "January February March April May June July August September October November December",
+}
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def question_part(question: str) -> str:
+    """The question without instruction sentences ("ignore the above…"): what is answered."""
+    kept = [s for s in SENTENCE.split(question) if not is_instruction(s)]
+    return " ".join(kept).strip()
+
+
+def article_date(date: str, language: str) -> str:
+    """'2020-12-10' → 'décembre 2020' / 'December 2020'."""
+    parts = date.split("-")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return date
+    return f"{MONTHS[language].split()[int(parts[1]) - 1]} {parts[0]}"
+
+
+@dataclass
+class EvidencePath:
+    """What the evidence path needs: the model (optional), translations and the calibrator."""
+
+    generator: Generator | None
+    translator: Translator
+    calibrator: Calibrator
+    source_language: str = "fr"
+    date: str = ""  # publication date of the corpus, from its metadata
+    profile: Profile = field(default_factory=Profile)
+    _article: tuple[int, Article] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def article(
+        self, everything: Sequence[Passage], version: int, refresh: bool = False
+    ) -> Article:
+        with self._lock:
+            if refresh or self._article is None or self._article[0] != version:
+                text = " ".join(p.text for p in everything)
+                glosses = [self.translator.cached(p.text) for p in everything]
+                gloss = " ".join(g.text for g in glosses if g and g.ok)
+                year = int(self.date[:4]) if self.date[:4].isdigit() else 0
+                self._article = (version, Article.of(text, gloss, year, self.source_language))
+            return self._article[1]
+
+    def translation(self, sentence: str) -> str | None:
+        found = self.translator.get(sentence)
+        return found.text if found and found.ok else None
+
+    def choose(
+        self, question: str, shown: Sequence[Passage], retrieved: Sequence[Passage]
+    ) -> tuple[Selection, list[str]]:
+        """The selection, by the model when it can; notices when it could not."""
+        try:
+            return select(question, shown, retrieved, self.generator), []
+        except LLMUnavailable as exc:
+            log.warning("selecting without the model: %s", exc)
+            return select(question, shown, retrieved, None), [str(exc)]
+
+    def answer(
+        self,
+        question: str,
+        language: str,
+        selection: Selection,
+        article: Article,
+        whole: bool,
+    ) -> tuple[Answer, Decision]:
+        decision = decide(question, language, selection, article, self.calibrator)
+        if not decision.answer:
+            answer = self.abstain(language, selection, decision.reason)
+            answer.confidence = round(decision.confidence, 3)
+            answer.signals = decision.features
+            return answer, decision
+        chosen = list(selection.chosen)
+        absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
+        text = compose(chosen, language, self.source_language, self.translation, absent)
+        answer = Answer(
+            text=text,
+            citations=build_citations(range(1, len(chosen) + 1), chosen),
+            abstained=False,
+            language=language,
+            standalone_question="",
+            confidence=round(decision.confidence, 3),
+            signals=decision.features,
+        )
+        return answer, decision
+
+    def advise(self, question: str, language: str, everything: Sequence[Passage]) -> Answer | None:
+        """An advice answer when the question is about the asker's situation, else None."""
+        advice = self.profile.advice
+        if advice is None or not is_situation(question):
+            return None
+        parts, followups = advise(question, language, advice, partial(self._quote, language))
+        quotes = [q for p in parts for q in p.quotes]
+        return Answer(
+            text=" ".join(p.text for p in parts),
+            citations=build_citations(
+                range(1, len(quotes) + 1), [_span(q, everything) for q in quotes]
+            ),
+            abstained=False,
+            language=language,
+            standalone_question="",
+            kind="advice",
+            parts=[AnswerPart(p.role, p.text) for p in parts],
+            followups=followups,
+        )
+
+    def _quote(self, language: str, quote: str, n: int) -> str:
+        if language == self.source_language:
+            return f"« {quote} » [{n}]"
+        gloss = self.translation(quote)
+        return f"“{gloss}” [{n}]" if gloss else f"« {quote} » [{n}]"
+
+    def abstain(self, language: str, selection: Selection | None, reason: str) -> Answer:
+        msg = ABSTAIN[language if language in ABSTAIN else "en"]
+        closest = [selection.top.passage] if selection and selection.top else []
+        if reason == "after the article's date" and self.date:
+            text = msg["after"].format(date=article_date(self.date, language))
+        elif reason == "instruction":
+            text, closest = msg["instruction"], []
+        else:
+            text = msg[""] if closest else msg["nothing"]
+        if closest:
+            quote = closest[0].text
+            gloss = self.translation(quote) if language != self.source_language else None
+            shown = f"“{gloss}”" if gloss else f"« {quote} »"
+            text += msg["closest"].format(quote=shown)
+        return Answer(text, build_citations([1] if closest else [], closest), True, language, "")
+
+
+def _span(quote: str, everything: Sequence[Passage]) -> Passage:
+    """A passage for a verbatim quote: its sentence, or a part of it (same source offsets)."""
+    from bot.split import Chunk
+
+    for p in everything:
+        at = p.text.find(quote)
+        if at >= 0:
+            c = p.chunk
+            start = c.start + at
+            part = Chunk(
+                c.id,
+                c.source,
+                quote,
+                start,
+                start + len(quote),
+                c.paragraph,
+                c.position,
+                c.context_start,
+                c.context,
+            )
+            return Passage(part)
+    raise ValueError(f"quote not in the corpus: {quote[:60]}")

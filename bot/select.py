@@ -1,0 +1,146 @@
+"""Choose the evidence: which sentences answer the question, with the model's probabilities.
+
+The article is a cached system prompt of numbered sentences; the question comes with the three
+best retrieved sentences repeated next to it. The reply is pre-filled with "[" and the model's
+probability of each sentence number is read at that one position: nothing is sampled, so the
+model never gets to write (or echo) an answer. Those probabilities are fused with retrieval.
+Without a model that exposes probabilities, retrieval alone ranks the sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from bot.llm import Generator
+from bot.prompts import render
+from bot.retrieve import Passage
+
+HINTS = 3  # retrieved sentences repeated next to the question
+RETRIEVAL_WEIGHT = 0.1  # share of the fused score that comes from retrieval
+SECOND_RATIO = 0.2  # a second sentence joins the first when its score is at least this share
+# A sentence that follows a chosen one in its paragraph joins it at this share of the best score
+# (a story told over consecutive sentences: "…Jarred Gaines." "Coach sportif…" "…il est…").
+FOLLOW_RATIO = 0.05
+MAX_CHOSEN = 4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    number: int  # its [n] in the prompt
+    model: float  # the model's probability (0 without a model)
+    retrieval: float  # normalised fused retrieval score
+    score: float  # what the ranking uses
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Ranked candidate sentences, the chosen evidence (document order) and P(none)."""
+
+    candidates: tuple[Candidate, ...]
+    chosen: tuple[Passage, ...]
+    p_none: float
+    by_model: bool
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def margin(self) -> float:
+        scores = [c.score for c in self.candidates[:2]] + [0.0, 0.0]
+        return scores[0] - scores[1]
+
+    @property
+    def entropy(self) -> float:
+        ps = [c.model for c in self.candidates if c.model > 0] + [self.p_none]
+        total = sum(ps) or 1.0
+        return -sum(p / total * math.log(p / total) for p in ps if p > 0)
+
+
+def messages(
+    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage]
+) -> list[BaseMessage]:
+    """The selection prompt: numbered sentences (system, cacheable), hints and question."""
+    numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
+    ids = [p.chunk.id for p in shown]
+    hint = "\n".join(
+        f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:HINTS] if p.chunk.id in ids
+    )
+    return [
+        SystemMessage(render("select_system", sentences=numbered)),
+        HumanMessage(render("select_question", hint=hint, question=question)),
+    ]
+
+
+def _retrieval_shares(shown: Sequence[Passage], retrieved: Sequence[Passage]) -> list[float]:
+    """Reciprocal ranks of the retrieved passages, normalised (fused RRF scores are too flat
+    to weigh against probabilities)."""
+    rank = {p.chunk.id: 1.0 / (r + 1) for r, p in enumerate(retrieved)}
+    raw = [rank.get(p.chunk.id, 0.0) for p in shown]
+    total = sum(raw)
+    return [r / total if total else 0.0 for r in raw]
+
+
+def select(
+    question: str,
+    shown: Sequence[Passage],
+    retrieved: Sequence[Passage],
+    generator: Generator | None,
+) -> Selection:
+    """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence.
+
+    Raises LLMUnavailable when the model fails; the caller then selects without it.
+    """
+    shown = [found.get(p.chunk.id, p) for p in shown] if (found := _by_id(retrieved)) else shown
+    retrieval = _retrieval_shares(shown, retrieved)
+    p_none, model = 0.0, [0.0] * len(shown)
+    by_model = generator is not None and generator.can_choose and bool(shown)
+    if by_model:
+        assert generator is not None
+        options = [f"{i}]" for i in range(len(shown) + 1)]
+        probs = generator.choose(messages(question, shown, retrieved), "[", options)
+        p_none = probs["0]"]
+        model = [probs[f"{i}]"] for i in range(1, len(shown) + 1)]
+    weight = RETRIEVAL_WEIGHT if by_model else 1.0
+    candidates = sorted(
+        (
+            Candidate(p, i, m, r, (1 - weight) * m + weight * r)
+            for i, (p, m, r) in enumerate(zip(shown, model, retrieval, strict=True), start=1)
+        ),
+        key=lambda c: -c.score,
+    )
+    candidates = [c for c in candidates if c.score > 0]
+    first = retrieved[0].chunk.id if retrieved else ""
+    units = choose_units(candidates, first)
+    return Selection(tuple(candidates), tuple(units), p_none, by_model)
+
+
+def _by_id(passages: Sequence[Passage]) -> dict[str, Passage]:
+    return {p.chunk.id: p for p in passages}
+
+
+def choose_units(candidates: Sequence[Candidate], retrieved_first: str = "") -> list[Passage]:
+    """The best sentence, the runner-up when close, the sentences that continue them in their
+    paragraph when the model gives those some weight, and retrieval's own first choice (the
+    model and retrieval miss different questions); at most MAX_CHOSEN, in document order."""
+    if not candidates:
+        return []
+    best = candidates[0].score
+    chosen = [candidates[0]] + [c for c in candidates[1:2] if c.score >= SECOND_RATIO * best]
+    by_number = {c.number: c for c in candidates}
+    for c in list(chosen):
+        for n in (c.number + 1, c.number + 2):
+            nxt = by_number.get(n)
+            if nxt is None or nxt in chosen or nxt.score < FOLLOW_RATIO * best:
+                continue
+            if nxt.passage.chunk.paragraph == c.passage.chunk.paragraph:
+                chosen.append(nxt)
+    chosen = sorted(chosen, key=lambda c: -c.score)
+    extra = [c for c in candidates if c.passage.chunk.id == retrieved_first and c not in chosen]
+    chosen = chosen[: MAX_CHOSEN - len(extra)] + extra
+    return [c.passage for c in sorted(chosen, key=lambda c: c.number)]
