@@ -2,7 +2,7 @@
 
 The local LLM is not thread-safe. Its `Generator` holds a lock around each call, but the wait for
 that lock counts against BOT_LLM_TIMEOUT_S and ends in an extractive fallback; so the app also
-sets Gradio's concurrency limit for answers to 1 (`ui.answer_limit`), and concurrent sessions
+sets Gradio's concurrency limit for answers to 1 (`handlers.answer_limit`), and concurrent sessions
 wait in Gradio's queue instead, the lock never contended. What is checked is the outcome: no
 errors, no fallback, every answer identical to what a single user gets for the same question,
 and (as the clients see it) one answer processed at a time. Throughput and latency are recorded

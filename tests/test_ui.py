@@ -16,6 +16,8 @@ import gradio as gr
 import pytest
 
 from bot import render, ui
+from bot.handlers import Handlers, answer_limit
+from bot.loader import BotLoader
 from bot.types import Answer, BotError, Citation, InvalidQuestion
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,9 +257,9 @@ class FakeBot:
 
 @pytest.fixture
 def handlers(settings):
-    loader = ui.BotLoader(lambda: FakeBot(make_answer())).start()
+    loader = BotLoader(lambda: FakeBot(make_answer())).start()
     assert loader.wait(10) is not None
-    return ui.Handlers(loader, settings)
+    return Handlers(loader, settings)
 
 
 def test_respond_streams_drafts_then_the_final_answer(handlers):
@@ -313,7 +315,7 @@ def test_loader_reports_a_failed_load():
     def broken():
         raise OSError("model file missing")
 
-    loader = ui.BotLoader(broken).start()
+    loader = BotLoader(broken).start()
     assert loader.wait(10) is None
     assert "model file missing" in loader.status and loader.done
 
@@ -327,7 +329,7 @@ def test_create_app_builds_without_loading_models(settings, monkeypatch):
 
 @pytest.mark.parametrize(("llm", "limit"), [("local", 1), ("", 1), ("openai:gpt-4o-mini", 3)])
 def test_answer_limit_follows_the_settings_until_the_bot_is_built(settings, llm, limit):
-    assert ui.answer_limit(settings.model_copy(update={"llm": llm, "concurrency": 3})) == limit
+    assert answer_limit(settings.model_copy(update={"llm": llm, "concurrency": 3})) == limit
 
 
 def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
@@ -336,9 +338,9 @@ def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
     def bot(generator):
         return SimpleNamespace(generator=generator)
 
-    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=True))) == 1
-    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=False))) == 3  # a provider
-    assert ui.answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
+    assert answer_limit(local, bot(SimpleNamespace(serialise=True))) == 1
+    assert answer_limit(local, bot(SimpleNamespace(serialise=False))) == 3  # a provider
+    assert answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
 
 
 def test_create_app_gives_chat_and_api_answers_one_shared_limit(settings, monkeypatch):
@@ -367,7 +369,7 @@ def test_loader_survives_a_failed_warm_up():
         raise RuntimeError("cache full")
 
     bot.warm_up = broken_warm_up
-    loader = ui.BotLoader(lambda: bot).start()
+    loader = BotLoader(lambda: bot).start()
     assert loader.wait(10) is bot
     for _ in range(100):
         if loader.done:
