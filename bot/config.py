@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     port: int = Field(7860, description="UI port.")
     share: bool = Field(False, description="Create a public Gradio share link.")
     concurrency: int = Field(4, description="Concurrent UI requests (the local LLM is serialised).")
+    auth: SecretStr = Field(
+        SecretStr(""),
+        description="Sign-in for the page and the API: 'user:password' pairs separated by commas, "
+        "or the path of a password file of salted hashes (python -m bot adduser NAME).",
+    )
+    allow_anonymous: bool = Field(
+        False,
+        description="Serve without sign-in on a non-loopback BOT_HOST or a share link "
+        "(otherwise the app refuses to start).",
+    )
 
     @property
     def models_dir(self) -> Path:

@@ -8,18 +8,25 @@ by the pure functions of ``bot.render``.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from bot import render
+from bot import auth, render
 from bot.config import get_settings
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
 from bot.pipeline import Bot, get_bot
 
+log = logging.getLogger(__name__)
+
 TITLE = "Amazon veut former 29 millions de personnes au cloud computing d’ici 2025"
+SIGN_IN_MESSAGE = (
+    "Connectez-vous avec le compte que votre organisation vous a donné. / "
+    "Sign in with the account your organisation gave you."
+)
 
 # ---------------------------------------------------------------- the page
 
@@ -137,11 +144,26 @@ def _theme() -> gr.themes.Base:
 
 
 def launch() -> None:
-    """Serve the UI on settings.host:port (loopback and no public link unless configured)."""
+    """Serve the UI on settings.host:port (loopback and no public link unless configured).
+
+    Exits with a message, before any model loads, when BOT_AUTH is unusable or when the page
+    would be reachable from other machines without sign-in (unless BOT_ALLOW_ANONYMOUS=true).
+    """
     settings = get_settings()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        users = auth.users_for(
+            settings.auth.get_secret_value(),
+            settings.host,
+            settings.share,
+            settings.allow_anonymous,
+        )
+    except auth.AuthError as exc:
+        sys.exit(f"error: {exc}")
+    if users is None and (settings.share or not auth.is_loopback(settings.host)):
+        log.warning("serving beyond loopback without sign-in (BOT_ALLOW_ANONYMOUS=true)")
     demo = create_app()
     # Cheap events (source clicks, likes, status) run side by side; answers have their own limit.
     demo.queue(default_concurrency_limit=settings.concurrency)
@@ -151,4 +173,6 @@ def launch() -> None:
         share=settings.share,
         theme=_theme(),
         footer_links=["api"],
+        auth=users.signs_in if users else None,
+        auth_message=SIGN_IN_MESSAGE,
     )
