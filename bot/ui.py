@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot import auth, render
+from bot import auth, panels, render
 from bot.config import get_settings
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
@@ -89,14 +89,14 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
                 sources = gr.HTML(
                     render.sources_html(None),
                     elem_id="sources",
-                    js_on_load=render.SOURCES_JS,
-                    css_template=render.SOURCES_CSS,
+                    js_on_load=panels.SOURCES_JS,
+                    css_template=panels.SOURCES_CSS,
                 )
                 article = gr.HTML(
                     render.ARTICLE_HINT,
                     elem_id="article",
-                    js_on_load=render.ARTICLE_JS,
-                    css_template=render.ARTICLE_CSS,
+                    js_on_load=panels.ARTICLE_JS,
+                    css_template=panels.ARTICLE_CSS,
                     max_height=420,
                     container=True,
                     padding=True,
