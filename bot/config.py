@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     port: int = Field(7860, description="UI port.")
     share: bool = Field(False, description="Create a public Gradio share link.")
     concurrency: int = Field(4, description="Concurrent UI requests (the local LLM is serialised).")
+    queue_max: int = Field(
+        10,
+        ge=0,
+        description="Questions that may wait for the model at once; past this, the page says "
+        "'busy, try again in a moment' and the API returns an error at once.",
+    )
     auth: SecretStr = Field(
         SecretStr(""),
         description="Sign-in for the page and the API: 'user:password' pairs separated by commas, "

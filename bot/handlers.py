@@ -17,18 +17,22 @@ from bot.config import Settings
 from bot.loader import LOAD_WAIT_S, BotLoader
 from bot.pipeline import Bot
 from bot.types import Answer, BotError
+from bot.validate import clean_history, clean_question
+from bot.waitline import Busy, Place, Waitline
 
 log = logging.getLogger(__name__)
 
+POLL_S = 1.0  # a waiting question's place and estimate are refreshed this often
+
 
 def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
-    """Answers Gradio runs at once: 1 if the bot's LLM is serialised, else settings.concurrency.
+    """Answers written at once: 1 if the bot's LLM is serialised, else settings.concurrency.
 
     A serialised LLM (local llama.cpp, behind the Generator's lock) writes one answer at a time;
-    a higher limit only moves the wait from Gradio's queue, which shows users their place, to
-    that lock, which times out into extractive fallbacks. Gradio fixes the limit when the page is
-    built, usually before the bot has loaded: then the settings decide, by `load_generator`'s
-    rule (only 'local' is serialised; should it fail to load, extracts run one at a time).
+    more slots would only move the wait from the waitline, which shows users their place, to that
+    lock, which times out into extractive fallbacks. Until the bot is built the settings decide,
+    by `load_generator`'s rule (only 'local' is serialised; should it fail to load, extracts run
+    side by side).
     """
     if bot is None:
         serialised = settings.llm.strip() in {"", "local"}
@@ -38,12 +42,24 @@ def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
 
 
 class Handlers:
-    """The UI's event handlers, sharing the loader and settings."""
+    """The UI's event handlers, sharing the loader, the settings and the line to the model."""
 
-    def __init__(self, loader: BotLoader, settings: Settings) -> None:
+    def __init__(self, loader: BotLoader, settings: Settings, line: Waitline) -> None:
         self.loader = loader
         self.settings = settings
+        self.line = line
         self._feedback_lock = threading.Lock()
+
+    def _check(self, question: Any, history: list[dict[str, Any]] | None) -> None:
+        """Bad input is answered at once, without queueing (the bot checks it again)."""
+        clean_question(question, self.settings.max_question_chars)
+        clean_history(history, self.settings.max_history_turns)
+
+    def _join(self) -> Place:
+        """A place in line for the model (Busy when the line is full)."""
+        if self.loader.bot is not None:  # the built bot says whether its LLM is serialised
+            self.line.slots = answer_limit(self.settings, self.loader.bot)
+        return self.line.join()
 
     def _wait_for_bot(self) -> Iterator[str]:
         """Loading notices until the bot is built; BotError if it failed or takes too long."""
@@ -57,16 +73,26 @@ class Handlers:
             raise BotError(f"The models are not available ({reason}).")
 
     def replies(self, question: str, earlier: list[dict[str, Any]]) -> Iterator[tuple]:
-        """(markdown, Answer | None, error) for each step: loading, drafts, final answer."""
+        """(markdown, Answer | None, error) for each step: in line, loading, drafts, answer."""
+        history = render.history_for_bot(earlier)
         try:
-            for notice in self._wait_for_bot():
-                yield notice, None, ""
-            assert self.loader.bot is not None
-            for item in self.loader.bot.stream(question, render.history_for_bot(earlier)):
-                if isinstance(item, Answer):
-                    yield render.answer_to_markdown(item, question), item, ""
-                else:
-                    yield render.draft_to_markdown(item), None, ""
+            self._check(question, history)
+            with self._join() as place:
+                poll = 0.0  # the first check does not wait: a queued question shows it at once
+                while not place.wait(poll):
+                    yield render.waiting_to_markdown(place.position(), place.estimate_s()), None, ""
+                    poll = POLL_S
+                place.timed = self.loader.warm
+                for notice in self._wait_for_bot():
+                    yield notice, None, ""
+                assert self.loader.bot is not None
+                for item in self.loader.bot.stream(question, history):
+                    if isinstance(item, Answer):
+                        yield render.answer_to_markdown(item, question), item, ""
+                    else:
+                        yield render.draft_to_markdown(item), None, ""
+        except Busy as exc:
+            yield render.busy_to_markdown(exc.retry_after_s), None, str(exc)
         except BotError as exc:
             yield render.error_to_markdown(str(exc)), None, str(exc)
         except Exception:  # the user sees a short message; the traceback goes to the log
@@ -75,7 +101,10 @@ class Handlers:
             yield render.error_to_markdown(msg), None, msg
 
     def respond(self, question: str, chat: list, turns: list) -> Iterator[tuple]:
-        """Streams into the chat; outputs: chat, turns, input box, sources, shown, article."""
+        """Streams into the chat; outputs: chat, turns, input box, sources, shown, article.
+
+        After an error (the line is full, say) the question is put back in the input box.
+        """
         asked = [*chat, {"role": "user", "content": render.user_to_markdown(question)}]
         turn: dict[str, Any] = {"question": question}
         busy = gr.update(value="", interactive=False)
@@ -97,7 +126,8 @@ class Handlers:
             )
             yield shown_chat, [*turns, turn], busy, *panel
         done = [*asked, {"role": "assistant", "content": reply}]
-        yield done, [*turns, turn], gr.update(interactive=True), *keep
+        box = gr.update(value=question if "error" in turn else "", interactive=True)
+        yield done, [*turns, turn], box, *keep
 
     def show_source(self, shown: list[dict[str, Any]], evt: gr.EventData) -> str:
         """The article with the clicked citation's span highlighted."""
@@ -119,15 +149,28 @@ class Handlers:
     def api_answer(self, question: str, history: Any = None) -> dict[str, Any]:
         try:
             hist = render.parse_history(history)
-            bot = self.loader.wait(LOAD_WAIT_S)
-            if bot is None:
-                return {"error": self.loader.error or "The models are still loading; retry soon."}
-            return render.answer_payload(bot.answer(question, hist))
+            self._check(question, hist)
+            with self._join() as place:
+                while not place.wait(POLL_S):
+                    pass
+                place.timed = self.loader.warm
+                bot = self.loader.wait(LOAD_WAIT_S)
+                if bot is None:
+                    return {
+                        "error": self.loader.error or "The models are still loading; retry soon."
+                    }
+                return render.answer_payload(bot.answer(question, hist))
+        except Busy as exc:
+            return {"error": str(exc), "busy": True, "retry_after_s": exc.retry_after_s}
         except BotError as exc:
             return {"error": str(exc)}
         except Exception:
             log.exception("API answer failed")
             return {"error": "Internal error while answering; it was logged."}
+
+    def status(self) -> dict[str, Any]:
+        """The models' state and the line's (slots, answering, waiting, estimated wait…)."""
+        return self.loader.state() | {"queue": self.line.stats()}
 
     def status_updates(self) -> Iterator[str]:
         """The loading status, streamed to each page as it changes, until loading is over."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -136,6 +137,34 @@ def answer_to_markdown(answer: Answer, question: str = "") -> str:
 def draft_to_markdown(draft: str) -> str:
     """A streamed draft: its markers are not verified yet, so they are shown plainly."""
     return escape_markdown(draft.strip()) + " ✎"
+
+
+def _about(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, math.ceil(seconds / 5) * 5)} s"
+    return f"{math.ceil(seconds / 60)} min"
+
+
+def waiting_to_markdown(position: int, estimate_s: float | None) -> str:
+    """A question waiting for the model: how many are ahead of it and, once known, how long."""
+    n = max(0, position - 1)
+    fr, en = (
+        (f"{n} avant vous", f"{n} ahead of you")
+        if n
+        else ("votre tour est le prochain", "you are next")
+    )
+    if estimate_s:
+        fr, en = f"{fr}, environ {_about(estimate_s)}", f"{en}, about {_about(estimate_s)}"
+    return f"⏳ **En attente** ({fr}) / **Waiting** ({en})…"
+
+
+def busy_to_markdown(retry_after_s: float | None) -> str:
+    """The line is full: try again in a moment (the question is put back in the input box)."""
+    fr, en = (f" (~{_about(retry_after_s)})",) * 2 if retry_after_s else ("", "")
+    return (
+        f"⏳ **Trop de questions en attente**, réessayez dans un instant{fr}. / **The bot is "
+        f"busy**: too many questions are waiting. Please try again in a moment{en}."
+    )
 
 
 def error_to_markdown(message: str) -> str:

@@ -19,10 +19,13 @@ from bot.config import get_settings
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
 from bot.pipeline import Bot, get_bot
+from bot.waitline import Waitline
 
 log = logging.getLogger(__name__)
 
 TITLE = "Amazon veut former 29 millions de personnes au cloud computing d’ici 2025"
+GRADIO_THREADS = 40  # Gradio's default worker threads, kept free for everything but answers
+GRADIO_BACKLOG = 256  # events waiting for a worker thread before Gradio answers HTTP 503
 SIGN_IN_MESSAGE = (
     "Connectez-vous avec le compte que votre organisation vous a donné. / "
     "Sign in with the account your organisation gave you."
@@ -31,18 +34,19 @@ SIGN_IN_MESSAGE = (
 # ---------------------------------------------------------------- the page
 
 
-def _api(handlers: Handlers, limit: int) -> None:
+def _api(handlers: Handlers) -> None:
     """API-only endpoints, typed by their signatures (`gr.api`)."""
 
     def answer(question: str, history: list[dict[str, Any]] | str | None = None) -> dict:
-        """Answer a question about the article; history is a list (or JSON) of messages."""
+        """Answer a question about the article; history is a list (or JSON) of messages.
+        When too many questions wait, returns {"error": ..., "busy": true} at once."""
         return handlers.api_answer(question, history)
 
     def status() -> dict:
-        """Whether the models are loaded and warmed up."""
-        return handlers.loader.state()
+        """Whether the models are loaded and warmed up, and how many questions wait."""
+        return handlers.status()
 
-    gr.api(answer, api_name="answer", concurrency_id="answer", concurrency_limit=limit)
+    gr.api(answer, api_name="answer", concurrency_limit=None)  # the waitline limits answers
     gr.api(status, api_name="status", concurrency_limit=None)
 
 
@@ -69,15 +73,21 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
     return chat, box, send
 
 
-def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
-    """The page, for a built bot or a factory that starts loading it in the background now."""
+def create_app(bot: Bot | Callable[[], Bot] = get_bot, line: Waitline | None = None) -> gr.Blocks:
+    """The page, for a built bot or a factory that starts loading it in the background now.
+
+    Answers wait in ``line`` (by default one of BOT_QUEUE_MAX places), shared by the chat and the
+    API; Gradio runs their events at once (no concurrency limit), so the line alone decides who
+    waits, who is turned away, and what a waiting user is told.
+    """
     settings = get_settings()
     if callable(bot):
         loader, limit = BotLoader(bot), answer_limit(settings)
     else:  # a built bot says itself whether its LLM is serialised
         given = bot
         loader, limit = BotLoader(lambda: given), answer_limit(settings, given)
-    handlers = Handlers(loader.start(), settings)
+    line = line or Waitline(limit, settings.queue_max)
+    handlers = Handlers(loader.start(), settings, line)
     with gr.Blocks(title="Cloud career bot", analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\nAnswers cite verbatim passages of the article (Dec. 2020).")
         status = gr.Markdown(handlers.loader.status, elem_id="status")
@@ -109,8 +119,7 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
             outputs,
             api_name="chat",
             api_visibility="private",
-            concurrency_id="answer",
-            concurrency_limit=limit,
+            concurrency_limit=None,  # the waitline limits answers
             trigger_mode="once",  # one answer at a time per page: ignore clicks meanwhile
             show_progress="minimal",
         )
@@ -132,7 +141,7 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
             concurrency_limit=None,  # one cheap waiting thread per page while models load
             show_progress="hidden",
         )
-        _api(handlers, limit)
+        _api(handlers)
     return demo
 
 
@@ -165,14 +174,17 @@ def launch() -> None:
     if users is None and (settings.share or not auth.is_loopback(settings.host)):
         log.warning("serving beyond loopback without sign-in (BOT_ALLOW_ANONYMOUS=true)")
     demo = create_app()
-    # Cheap events (source clicks, likes, status) run side by side; answers have their own limit.
-    demo.queue(default_concurrency_limit=settings.concurrency)
+    # Cheap events (source clicks, likes) run side by side; answers wait in the waitline, each
+    # holding a worker thread, so there are threads for all of them and for the cheap events.
+    # Gradio's own queue then only holds events waiting for a thread; its bound is a backstop.
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=GRADIO_BACKLOG)
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
         share=settings.share,
         theme=_theme(),
         footer_links=["api"],
+        max_threads=GRADIO_THREADS + settings.concurrency + settings.queue_max,
         auth=users.signs_in if users else None,
         auth_message=SIGN_IN_MESSAGE,
     )

@@ -19,6 +19,7 @@ from bot import render, ui
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
 from bot.types import Answer, BotError, Citation, InvalidQuestion
+from bot.waitline import Waitline
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "000_88c982e0d93ec0a5.txt"
@@ -259,7 +260,7 @@ class FakeBot:
 def handlers(settings):
     loader = BotLoader(lambda: FakeBot(make_answer())).start()
     assert loader.wait(10) is not None
-    return Handlers(loader, settings)
+    return Handlers(loader, settings, Waitline(1, settings.queue_max))
 
 
 def test_respond_streams_drafts_then_the_final_answer(handlers):
@@ -343,18 +344,21 @@ def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
     assert answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
 
 
-def test_create_app_gives_chat_and_api_answers_one_shared_limit(settings, monkeypatch):
-    monkeypatch.setattr(ui, "get_settings", lambda: settings.model_copy(update={"llm": "local"}))
+def test_chat_and_api_answers_share_one_line_sized_by_the_llm(settings, monkeypatch):
+    update = {"llm": "local", "queue_max": 7}
+    monkeypatch.setattr(ui, "get_settings", lambda: settings.model_copy(update=update))
 
-    def limits(demo):
-        answering = [fn for fn in demo.fns.values() if fn.concurrency_id == "answer"]
-        assert {fn.api_name for fn in answering} == {"chat", "answer"}
-        return {fn.concurrency_limit for fn in answering}
+    def line(demo):
+        fns = {fn.api_name: fn for fn in demo.fns.values()}
+        # Gradio starts answers at once: the waitline alone decides who waits or is turned away
+        assert fns["chat"].concurrency_limit is None and fns["answer"].concurrency_limit is None
+        return fns["status"].fn()["queue"]
 
-    assert limits(ui.create_app(lambda: FakeBot(make_answer()))) == {1}
+    local = line(ui.create_app(lambda: FakeBot(make_answer())))
+    assert (local["slots"], local["max_waiting"]) == (1, 7)
     remote = FakeBot(make_answer())
     remote.generator = SimpleNamespace(serialise=False)
-    assert limits(ui.create_app(remote)) == {settings.concurrency}
+    assert line(ui.create_app(remote))["slots"] == settings.concurrency
 
 
 def test_render_does_not_import_gradio():
