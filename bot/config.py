@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
         SecretStr(""),
         description="Sign-in for the page and the API: 'user:password' pairs separated by commas, "
         "or the path of a password file of salted hashes (python -m bot adduser NAME).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO",
+        description="Log level of the web app; questions and answers are logged at DEBUG only.",
     )
     allow_anonymous: bool = Field(
         False,

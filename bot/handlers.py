@@ -1,10 +1,12 @@
-"""The web UI's event handlers: chat turns, sources, feedback and the JSON API."""
+"""The web UI's event handlers: chat turns, sources, feedback and the JSON API.
+
+Logs say what happened to each question (answered, turned away, refused) and how long it took,
+never its text: questions and answers are logged at DEBUG only.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot import render
+from bot import feedback, render
 from bot.config import Settings
 from bot.loader import LOAD_WAIT_S, BotLoader
 from bot.pipeline import Bot
@@ -23,6 +25,21 @@ from bot.waitline import Busy, Place, Waitline
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0  # a waiting question's place and estimate are refreshed this often
+
+
+def _log_answer(via: str, question: str, answer: dict[str, Any], place: Place) -> None:
+    granted = place.granted if place.granted is not None else place.joined
+    log.info(
+        "answered via %s: %.2f s in line, %.2f s answering, %d citations, abstained=%s, model=%s",
+        via,
+        granted - place.joined,
+        time.monotonic() - granted,
+        len(answer.get("citations", [])),
+        answer.get("abstained"),
+        answer.get("model"),
+    )
+    log.debug("%s question: %r", via, question)
+    log.debug("%s answer: %r", via, answer.get("text"))
 
 
 def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
@@ -48,7 +65,6 @@ class Handlers:
         self.loader = loader
         self.settings = settings
         self.line = line
-        self._feedback_lock = threading.Lock()
 
     def _check(self, question: Any, history: list[dict[str, Any]] | None) -> None:
         """Bad input is answered at once, without queueing (the bot checks it again)."""
@@ -88,12 +104,15 @@ class Handlers:
                 assert self.loader.bot is not None
                 for item in self.loader.bot.stream(question, history):
                     if isinstance(item, Answer):
+                        _log_answer("chat", question, item.to_dict(), place)
                         yield render.answer_to_markdown(item, question), item, ""
                     else:
                         yield render.draft_to_markdown(item), None, ""
         except Busy as exc:
+            log.info("busy: turned a question away via chat")
             yield render.busy_to_markdown(exc.retry_after_s), None, str(exc)
         except BotError as exc:
+            log.info("refused via chat: %s", type(exc).__name__)
             yield render.error_to_markdown(str(exc)), None, str(exc)
         except Exception:  # the user sees a short message; the traceback goes to the log
             log.exception("answering failed")
@@ -139,12 +158,20 @@ class Handlers:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         if not 0 <= index // 2 < len(turns):
             return
-        record = render.feedback_record(turns[index // 2], data.liked, datetime.now(UTC))
-        path = self.settings.feedback_path
-        with self._feedback_lock:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = feedback.record(turns[index // 2], data.liked, datetime.now(UTC))
+        feedback.append(self.settings.feedback_path, line)
+        log.info("feedback via chat: %s", line["vote"])
+
+    def api_feedback(self, question: Any, answer: Any, vote: Any) -> dict[str, Any]:
+        try:
+            turn, liked = feedback.api_turn(question, answer, vote)
+            feedback.append(
+                self.settings.feedback_path, feedback.record(turn, liked, datetime.now(UTC))
+            )
+        except BotError as exc:
+            return {"error": str(exc)}
+        log.info("feedback via api: %s", vote)
+        return {"ok": True}
 
     def api_answer(self, question: str, history: Any = None) -> dict[str, Any]:
         try:
@@ -156,13 +183,15 @@ class Handlers:
                 place.timed = self.loader.warm
                 bot = self.loader.wait(LOAD_WAIT_S)
                 if bot is None:
-                    return {
-                        "error": self.loader.error or "The models are still loading; retry soon."
-                    }
-                return render.answer_payload(bot.answer(question, hist))
+                    return {"error": self.loader.error or "The models are still loading; retry."}
+                payload = render.answer_payload(bot.answer(question, hist))
+                _log_answer("api", question, payload, place)
+                return payload
         except Busy as exc:
+            log.info("busy: turned a question away via api")
             return {"error": str(exc), "busy": True, "retry_after_s": exc.retry_after_s}
         except BotError as exc:
+            log.info("refused via api: %s", type(exc).__name__)
             return {"error": str(exc)}
         except Exception:
             log.exception("API answer failed")

@@ -1,5 +1,5 @@
 """Pure rendering for the web UI: an ``Answer`` as chat Markdown, its sources and the article
-as HTML, feedback and API payloads. No Gradio here, so all of it is unit-tested on its own.
+as HTML, API payloads. No Gradio here, so all of it is unit-tested on its own.
 
 The JS and CSS of the two HTML panels, which act on this markup, are in ``bot.panels``.
 """
@@ -10,7 +10,6 @@ import html
 import json
 import math
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -209,22 +208,6 @@ def article_html(text: str, start: int, end: int) -> str:
 def answer_payload(answer: Answer) -> dict[str, Any]:
     """The JSON returned by the `answer` API endpoint."""
     return answer.to_dict()
-
-
-def feedback_record(turn: dict[str, Any], liked: Any, now: datetime) -> dict[str, Any]:
-    """One JSON line of feedback for a chat turn (question, answer, citations, vote, time)."""
-    answer = turn.get("answer") or {}
-    vote = {True: "up", False: "down", None: "none"}.get(liked, str(liked))
-    return {
-        "time": now.isoformat(timespec="seconds"),
-        "vote": vote,
-        "question": turn.get("question", ""),
-        "answer": answer.get("text", turn.get("error", "")),
-        "citations": answer.get("citations", []),
-        "abstained": answer.get("abstained"),
-        "language": answer.get("language"),
-        "model": answer.get("model"),
-    }
 
 
 def history_for_bot(turns: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -46,8 +46,14 @@ def _api(handlers: Handlers) -> None:
         """Whether the models are loaded and warmed up, and how many questions wait."""
         return handlers.status()
 
+    def feedback(question: str, answer: dict[str, Any] | str, vote: str) -> dict:
+        """Record a vote, 'up' or 'down', on an answer as /answer returned it (or its JSON).
+        Returns {"ok": true}, or {"error": ...}."""
+        return handlers.api_feedback(question, answer, vote)
+
     gr.api(answer, api_name="answer", concurrency_limit=None)  # the waitline limits answers
     gr.api(status, api_name="status", concurrency_limit=None)
+    gr.api(feedback, api_name="feedback")
 
 
 def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
@@ -160,7 +166,7 @@ def launch() -> None:
     """
     settings = get_settings()
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         users = auth.users_for(

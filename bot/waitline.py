@@ -39,7 +39,7 @@ class Place:
     def __init__(self, line: Waitline, number: int, now: float) -> None:
         self._line = line
         self.number = number
-        self.seen = now
+        self.joined = self.seen = now
         self.granted: float | None = None  # when a slot was given
         self.claimed = False  # the owner has seen that it holds the slot
         self.timed = True  # its hold time counts toward estimates (not while models load)
