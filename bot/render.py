@@ -154,14 +154,16 @@ def waiting_to_markdown(position: int, estimate_s: float | None) -> str:
     )
     if estimate_s:
         fr, en = f"{fr}, environ {_about(estimate_s)}", f"{en}, about {_about(estimate_s)}"
-    return f"⏳ **En attente** ({fr}) / **Waiting** ({en})…"
+    return f"◷ **En attente** ({fr}) / **Waiting** ({en})…"
 
 
 def busy_to_markdown(retry_after_s: float | None) -> str:
     """The line is full: try again in a moment (the question is put back in the input box)."""
-    fr, en = (f" (~{_about(retry_after_s)})",) * 2 if retry_after_s else ("", "")
+    fr, en = "", ""
+    if retry_after_s:  # no '~': Markdown would strike the text through
+        fr, en = f" (environ {_about(retry_after_s)})", f" (about {_about(retry_after_s)})"
     return (
-        f"⏳ **Trop de questions en attente**, réessayez dans un instant{fr}. / **The bot is "
+        f"⚠ **Trop de questions en attente**, réessayez dans un instant{fr}. / **The bot is "
         f"busy**: too many questions are waiting. Please try again in a moment{en}."
     )
 

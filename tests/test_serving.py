@@ -33,7 +33,7 @@ def test_a_full_line_answers_busy_at_once_and_gives_the_question_back(settings):
     holder = line.join()
     steps = list(serving(settings, line).respond(QUESTION, [], []))
     last = chat_text(steps[-1])
-    assert last.startswith("⏳") and "The bot is busy" in last and "réessayez" in last
+    assert last.startswith("⚠") and "The bot is busy" in last and "réessayez" in last
     chat, turns, box = steps[-1][:3]
     assert box["value"] == QUESTION and box["interactive"] is True
     assert "error" in turns[-1] and "answer" not in turns[-1]  # not used as history later
@@ -90,7 +90,8 @@ def test_status_reports_the_line(settings):
 @pytest.mark.parametrize("position", [1, 2, 5])
 def test_waiting_and_busy_messages_read_in_both_languages(position):
     waiting = render.waiting_to_markdown(position, 42.0)
-    assert waiting.startswith("⏳") and "about 45 s" in waiting and "environ 45 s" in waiting
+    assert waiting.startswith("◷") and "about 45 s" in waiting and "environ 45 s" in waiting
     busy = render.busy_to_markdown(130.0)
-    assert "try again in a moment (~3 min)" in busy and "réessayez dans un instant" in busy
-    assert "~" not in render.busy_to_markdown(None)
+    assert "try again in a moment (about 3 min)" in busy and "réessayez dans un instant" in busy
+    assert "(about" not in render.busy_to_markdown(None)
+    assert "~" not in waiting + busy  # the chat's Markdown strikes text between single tildes
