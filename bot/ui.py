@@ -191,6 +191,6 @@ def launch() -> None:
         theme=_theme(),
         footer_links=["api"],
         max_threads=GRADIO_THREADS + settings.concurrency + settings.queue_max,
-        auth=users.signs_in if users else None,
+        auth=users.signs_in if users else None,  # type: ignore[arg-type]  # awaited by Gradio
         auth_message=SIGN_IN_MESSAGE,
     )
