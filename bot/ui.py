@@ -165,9 +165,10 @@ def launch() -> None:
     would be reachable from other machines without sign-in (unless BOT_ALLOW_ANONYMOUS=true).
     """
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # DEBUG is for this app's own records (questions and answers); libraries stay at INFO.
+    root_level = "INFO" if settings.log_level == "DEBUG" else settings.log_level
+    logging.basicConfig(level=root_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bot").setLevel(settings.log_level)
     try:
         users = auth.users_for(
             settings.auth.get_secret_value(),
