@@ -201,7 +201,18 @@ def section(results: dict[str, Any]) -> list[str]:
         f"users see; time in line and answering come from the app's log. Peak RSS of the app: "
         f"{memory}."
     )
-    return [how, "", *table(data)]
+    loads = "; ".join(
+        f"{mode} {users} → " + " to ".join(str(x) for x in f["loadavg_before_after"])
+        for mode, figures in data["modes"].items()
+        for users, f in figures["levels"].items()
+    )
+    return [
+        how,
+        "",
+        *table(data),
+        "",
+        f"1-minute load average before and after each level: {loads}.",
+    ]
 
 
 def main(argv: list[str]) -> None:

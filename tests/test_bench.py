@@ -130,6 +130,7 @@ def test_load_section_has_a_row_per_mode_and_level():
         "in_line_s": {"p50": 1.0, "p95": 6.0, "n": 10},
         "answering_s": {"p50": 2.0, "p95": 3.0, "n": 10},
         "busy_reply_ms": {"p50": 40.0, "p95": 80.0, "n": 2},
+        "loadavg_before_after": [1.5, 2.25],
     }
     data = {"duration_s": 15.0, "backoff_s": 2.0, "modes": {}}
     for mode in ("local", "extractive"):
@@ -138,4 +139,5 @@ def test_load_section_has_a_row_per_mode_and_level():
     text = "\n".join(load.section({"load": data}))
     assert "| local | 20 | 12 | 10 | 17% | 0.50 | 3.1 / 9.0 | 1.0 / 6.0 | 2.0 | 40.0 |" in text
     assert text.count("| extractive |") == 3 and "local 900.0 MiB" in text
+    assert "local 20 → 1.5 to 2.25" in text
     assert load.section({}) == ["Not measured in this run."]
