@@ -53,7 +53,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="UI bind address.")
     port: int = Field(7860, description="UI port.")
     share: bool = Field(False, description="Create a public Gradio share link.")
-    concurrency: int = Field(4, description="Concurrent UI requests (the local LLM is serialised).")
+    concurrency: int = Field(
+        4,
+        description="Answers written at once by a provider LLM or extracts (the local LLM writes "
+        "one at a time), and concurrent light UI events.",
+    )
     queue_max: int = Field(
         10,
         ge=0,
