@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import load
+
 BIG = "100000"  # the corpus size the 20 ms target is about
 RATIOS = {  # ratio name → (project key, textbook key); < 1 means the project is faster/leaner
     "retrieval_p50": ("retrieval_p50_ms", "baseline_retrieval_p50_ms"),
@@ -182,7 +184,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     notes = [f"- {n}" for n in results.get("notes", [])] + evidence(results)
     body = table(results) + ["", "## Scaling (synthetic chunks, precomputed vectors)", ""]
-    body += scaling_table(results.get("scaling", {}))
+    body += scaling_table(results.get("scaling", {})) + ["", "## Load", ""] + load.section(results)
     return "\n".join(head + body + ["", "## Notes", ""] + notes + [""])
 
 

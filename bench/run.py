@@ -1,6 +1,7 @@
-"""`make bench`: the project against a textbook LangChain RAG on the same machine and models.
+"""`make bench`: the project against a textbook LangChain RAG on the same machine and models,
+then the served app under 1, 5 and 20 concurrent users (bench/load.py).
 
-BENCH_QUICK=1 runs fewer repetitions and the 1k/10k store sizes only (< 5 minutes).
+BENCH_QUICK=1 runs fewer repetitions, the 1k/10k store sizes only and 15 s per load level.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Config:
     ingest_chunks: int = 300
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     scaling_reps: int = 5
+    load_duration_s: float = 60.0  # per number of concurrent users, per mode
     llm_minimum: int = 2  # questions asked per side even past the deadline
     budget_s: float = 1140  # LLM questions stop early so the run ends within this…
     scaling_reserve_s: float = 330  # …leaving this much for the store sizes
@@ -56,6 +58,7 @@ QUICK = Config(
     ingest_chunks=100,
     sizes=(1_000, 10_000),
     scaling_reps=3,
+    load_duration_s=15.0,
     llm_minimum=1,
     budget_s=285,
     scaling_reserve_s=25,
@@ -119,6 +122,7 @@ def empty_results(quick: bool, config: Config) -> dict[str, Any]:
     """.split()
     return dict.fromkeys(keys) | {
         "scaling": {},
+        "load": {},
         "details": {},
         "notes": [],
         "quick": quick,
@@ -140,7 +144,7 @@ def _stage(results: dict[str, Any], name: str, run: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    from bench import report, stages
+    from bench import load, report, stages
 
     quick = os.environ.get("BENCH_QUICK", "").lower() in {"1", "true", "yes"}
     config = QUICK if quick else Config()
@@ -153,11 +157,12 @@ def main() -> None:
         results, "in_process", lambda: stages.in_process(config, questions, log, llm_deadline)
     )
     results = _stage(results, "scaling", lambda: stages.store_scaling(config, questions, log))
+    results = _stage(results, "load", lambda: stages.load(config, questions, log))
     results["details"]["questions"] = questions
     results["bench_peak_rss_after_scaling_mb"] = peak_rss_mb()
     results["duration_s"] = round(time.time() - T0, 1)
     paths = report.write_all(results, RESULTS)
-    print("\n".join(report.table(results)))
+    print("\n".join(report.table(results) + [""] + load.table(results["load"])))
     log("wrote " + ", ".join(str(p.relative_to(ROOT)) for p in paths.values()))
 
 

@@ -163,6 +163,13 @@ def store_scaling(config: Any, questions: list[str], log: Log) -> dict[str, Any]
     return {"scaling": result}
 
 
+def load(config: Any, questions: list[str], log: Log) -> dict[str, Any]:
+    """The served app under 1, 5 and 20 users, local model and extractive (bench/load.py)."""
+    from bench import load as served
+
+    return {"load": served.run(questions, config.load_duration_s, log)}
+
+
 def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Top-level keys of b override a; "details" merge and "notes" add up."""
     out = a | {k: v for k, v in b.items() if k not in ("details", "notes")}

@@ -1,4 +1,4 @@
-"""``python -m bot``: ingest, ask, serve, eval — a thin adapter over the library."""
+"""``python -m bot``: ingest, ask, adduser, serve, eval — a thin adapter over the library."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from bot.types import BotError
 
@@ -54,6 +55,33 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    if not sys.stdin.isatty():  # scripts: one line on stdin
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise BotError("the two passwords differ")
+    return password
+
+
+def _adduser(args: argparse.Namespace) -> int:
+    from bot.auth import add_user, password_file
+    from bot.config import get_settings
+
+    settings = get_settings()
+    path = args.file or password_file(settings.auth.get_secret_value(), settings.data_dir)
+    added = add_user(path, args.name, _read_password())
+    print(
+        f"added {args.name} to {path}"
+        if added
+        else f"changed the password of {args.name} in {path}"
+    )
+    print(f"sign-in is on when the app starts with BOT_AUTH={path}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.ui import launch
 
@@ -77,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.set_defaults(func=_ask)
+    p = sub.add_parser("adduser", help="add a user to the password file (or change a password)")
+    p.add_argument("name")
+    p.add_argument("--file", type=Path, help="password file (default: BOT_AUTH or users.txt)")
+    p.set_defaults(func=_adduser)
     p = sub.add_parser("serve", help="serve the web UI")
     p.set_defaults(func=_serve)
     sub.add_parser("eval", help="run the evaluation (python -m bot eval --help)")

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,31 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="UI bind address.")
     port: int = Field(7860, description="UI port.")
     share: bool = Field(False, description="Create a public Gradio share link.")
-    concurrency: int = Field(4, description="Concurrent UI requests (the local LLM is serialised).")
+    concurrency: int = Field(
+        4,
+        description="Answers written at once by a provider LLM or extracts (the local LLM writes "
+        "one at a time), and concurrent light UI events.",
+    )
+    queue_max: int = Field(
+        10,
+        ge=0,
+        description="Questions that may wait for the model at once; past this, the page says "
+        "'busy, try again in a moment' and the API returns an error at once.",
+    )
+    auth: SecretStr = Field(
+        SecretStr(""),
+        description="Sign-in for the page and the API: 'user:password' pairs separated by commas, "
+        "or the path of a password file of salted hashes (python -m bot adduser NAME).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO",
+        description="Log level of the web app; questions and answers are logged at DEBUG only.",
+    )
+    allow_anonymous: bool = Field(
+        False,
+        description="Serve without sign-in on a non-loopback BOT_HOST or a share link "
+        "(otherwise the app refuses to start).",
+    )
 
     @property
     def models_dir(self) -> Path:

@@ -1,15 +1,15 @@
 """Pure rendering for the web UI: an ``Answer`` as chat Markdown, its sources and the article
-as HTML, feedback and API payloads. No Gradio here, so all of it is unit-tested on its own.
+as HTML, API payloads. No Gradio here, so all of it is unit-tested on its own.
 
-The JS and CSS of the two HTML panels live here too, next to the markup they act on.
+The JS and CSS of the two HTML panels, which act on this markup, are in ``bot.panels``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,36 @@ def draft_to_markdown(draft: str) -> str:
     return escape_markdown(draft.strip()) + " ✎"
 
 
+def _about(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, math.ceil(seconds / 5) * 5)} s"
+    return f"{math.ceil(seconds / 60)} min"
+
+
+def waiting_to_markdown(position: int, estimate_s: float | None) -> str:
+    """A question waiting for the model: how many are ahead of it and, once known, how long."""
+    n = max(0, position - 1)
+    fr, en = (
+        (f"{n} avant vous", f"{n} ahead of you")
+        if n
+        else ("votre tour est le prochain", "you are next")
+    )
+    if estimate_s:
+        fr, en = f"{fr}, environ {_about(estimate_s)}", f"{en}, about {_about(estimate_s)}"
+    return f"◷ **En attente** ({fr}) / **Waiting** ({en})…"
+
+
+def busy_to_markdown(retry_after_s: float | None) -> str:
+    """The line is full: try again in a moment (the question is put back in the input box)."""
+    fr, en = "", ""
+    if retry_after_s:  # no '~': Markdown would strike the text through
+        fr, en = f" (environ {_about(retry_after_s)})", f" (about {_about(retry_after_s)})"
+    return (
+        f"⚠ **Trop de questions en attente**, réessayez dans un instant{fr}. / **The bot is "
+        f"busy**: too many questions are waiting. Please try again in a moment{en}."
+    )
+
+
 def error_to_markdown(message: str) -> str:
     return f"⚠ {escape_markdown(message)}"
 
@@ -180,22 +210,6 @@ def article_html(text: str, start: int, end: int) -> str:
 def answer_payload(answer: Answer) -> dict[str, Any]:
     """The JSON returned by the `answer` API endpoint."""
     return answer.to_dict()
-
-
-def feedback_record(turn: dict[str, Any], liked: Any, now: datetime) -> dict[str, Any]:
-    """One JSON line of feedback for a chat turn (question, answer, citations, vote, time)."""
-    answer = turn.get("answer") or {}
-    vote = {True: "up", False: "down", None: "none"}.get(liked, str(liked))
-    return {
-        "time": now.isoformat(timespec="seconds"),
-        "vote": vote,
-        "question": turn.get("question", ""),
-        "answer": answer.get("text", turn.get("error", "")),
-        "citations": answer.get("citations", []),
-        "abstained": answer.get("abstained"),
-        "language": answer.get("language"),
-        "model": answer.get("model"),
-    }
 
 
 def history_for_bot(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -243,48 +257,3 @@ def cited_article_html(corpus_dir: Path, citation: dict[str, Any] | None) -> str
     if text[c["start"] : c["end"]] != c["quote"]:  # the file changed since the answer
         return '<p class="empty">The article changed; this quote is no longer in it.</p>'
     return article_html(text, c["start"], c["end"])
-
-
-# ---------------------------------------------------------------- the panels' JS and CSS
-
-SOURCES_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-cite]');
-  if (button) trigger('click', {cite: Number(button.dataset.cite)});
-});
-"""
-# Runs after each re-render of the article panel: scroll the panel to the highlighted span
-# (a third from its top), then the page only as much as needed to show it.
-ARTICLE_JS = f"""
-watch('value', () => {{
-  const mark = element.querySelector('#{MARK_ID}');
-  if (!mark) return;
-  let box = element.parentElement;
-  while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowY)) {{
-    box = box.parentElement;
-  }}
-  if (box) {{
-    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - box.clientHeight / 3;
-  }}
-  mark.scrollIntoView({{block: 'nearest', behavior: 'instant'}});
-}});
-"""
-SOURCES_CSS = """
-h3 { margin: 0 0 .5em; font-size: 1.05em; }
-ol.sources { list-style: none; padding: 0; margin: 0; }
-li.source { border: 1px solid var(--border-color-primary); border-radius: 8px;
-            padding: .6em .8em; margin-bottom: .6em; }
-.cite-id { font-weight: 700; }
-.quote { font-style: italic; }
-.meta { color: var(--body-text-color-subdued); font-size: .85em; margin: .3em 0; }
-.show-source { cursor: pointer; font-size: .85rem; font-weight: 600; padding: .2em .7em;
-               border: 1px solid var(--border-color-accent); border-radius: 6px;
-               background: var(--button-secondary-background-fill); }
-.empty { color: var(--body-text-color-subdued); }
-"""
-ARTICLE_CSS = """
-.article { white-space: pre-wrap; line-height: 1.55; }
-mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 3px;
-       outline: 2px solid #f59f00; }
-"""

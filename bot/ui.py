@@ -1,224 +1,59 @@
 """The web UI: a thin Gradio adapter over ``Bot.stream``.
 
-``create_app()`` builds the page, ``launch()`` serves it. What the page shows (chat Markdown, the
-sources and article panels) is rendered by the pure functions of ``bot.render``.
+``create_app()`` builds the page, ``launch()`` serves it. Its event handlers are in
+``bot.handlers``; what the page shows (chat Markdown, the sources and article panels) is rendered
+by the pure functions of ``bot.render``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from bot import render
-from bot.config import Settings, get_settings
+from bot import auth, panels, render
+from bot.config import get_settings
+from bot.handlers import Handlers, answer_limit
+from bot.loader import BotLoader
 from bot.pipeline import Bot, get_bot
-from bot.types import Answer, BotError
+from bot.waitline import Waitline
 
 log = logging.getLogger(__name__)
 
 TITLE = "Amazon veut former 29 millions de personnes au cloud computing d’ici 2025"
-LOAD_WAIT_S = 600.0  # a question asked during start-up waits this long for the models
-
-# ---------------------------------------------------------------- background model loading
-
-
-class BotLoader:
-    """Builds the bot, then warms it up, in a daemon thread so the page comes up at once."""
-
-    def __init__(self, factory: Callable[[], Bot]) -> None:
-        self._factory = factory
-        self._built = threading.Event()
-        self.bot: Bot | None = None
-        self.error = ""
-        self.warm = False
-        self.status = "⟳ Loading models… (the page works; questions wait for them)"
-
-    def start(self) -> BotLoader:
-        threading.Thread(target=self._run, name="bot-loader", daemon=True).start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            self.bot = self._factory()
-        except Exception as exc:  # shown on the page instead of a silently dead thread
-            log.exception("loading the bot failed")
-            self.error = f"{type(exc).__name__}: {exc}"
-            self.status = (
-                f"✗ The models could not be loaded ({render.escape_markdown(self.error)})."
-            )
-            self._built.set()
-            return
-        name = render.escape_markdown(self.bot.model_name)
-        self.status = f"⟳ Warming up {name}… (questions can already be asked)"
-        self._built.set()
-        try:
-            self.bot.warm_up()
-        except Exception:  # only the first answer gets slower; the bot itself works
-            log.exception("warm-up failed")
-        self.warm = True
-        notices = "".join(f"\n\n⚠ {render.escape_markdown(n)}" for n in self.bot.notices)
-        self.status = f"✓ Ready — model: {name}{notices}"
-
-    def wait(self, timeout: float) -> Bot | None:
-        """The bot once built (even if still warming up), else None after `timeout` seconds."""
-        self._built.wait(timeout)
-        return self.bot
-
-    @property
-    def done(self) -> bool:
-        return self.warm or bool(self.error)
-
-    def state(self) -> dict[str, Any]:
-        model = self.bot.model_name if self.bot else None
-        return {"ready": self.warm, "status": self.status, "model": model, "error": self.error}
-
-
-# ---------------------------------------------------------------- event handlers
-
-
-def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
-    """Answers Gradio runs at once: 1 if the bot's LLM is serialised, else settings.concurrency.
-
-    A serialised LLM (local llama.cpp, behind the Generator's lock) writes one answer at a time;
-    a higher limit only moves the wait from Gradio's queue, which shows users their place, to
-    that lock, which times out into extractive fallbacks. Gradio fixes the limit when the page is
-    built, usually before the bot has loaded: then the settings decide, by `load_generator`'s
-    rule (only 'local' is serialised; should it fail to load, extracts run one at a time).
-    """
-    if bot is None:
-        serialised = settings.llm.strip() in {"", "local"}
-    else:
-        serialised = bot.generator is not None and bot.generator.serialise
-    return 1 if serialised else settings.concurrency
-
-
-class Handlers:
-    """The UI's event handlers, sharing the loader and settings."""
-
-    def __init__(self, loader: BotLoader, settings: Settings) -> None:
-        self.loader = loader
-        self.settings = settings
-        self._feedback_lock = threading.Lock()
-
-    def _wait_for_bot(self) -> Iterator[str]:
-        """Loading notices until the bot is built; BotError if it failed or takes too long."""
-        for _ in range(int(LOAD_WAIT_S)):
-            if self.loader.bot is not None or self.loader.error:
-                break
-            yield "⟳ The models are still loading; your question will be answered when ready…"
-            self.loader.wait(1.0)
-        if self.loader.bot is None:
-            reason = self.loader.error or "they are still loading; please ask again in a minute"
-            raise BotError(f"The models are not available ({reason}).")
-
-    def replies(self, question: str, earlier: list[dict[str, Any]]) -> Iterator[tuple]:
-        """(markdown, Answer | None, error) for each step: loading, drafts, final answer."""
-        try:
-            for notice in self._wait_for_bot():
-                yield notice, None, ""
-            assert self.loader.bot is not None
-            for item in self.loader.bot.stream(question, render.history_for_bot(earlier)):
-                if isinstance(item, Answer):
-                    yield render.answer_to_markdown(item, question), item, ""
-                else:
-                    yield render.draft_to_markdown(item), None, ""
-        except BotError as exc:
-            yield render.error_to_markdown(str(exc)), None, str(exc)
-        except Exception:  # the user sees a short message; the traceback goes to the log
-            log.exception("answering failed")
-            msg = "Something went wrong while answering; it was logged. Please try again."
-            yield render.error_to_markdown(msg), None, msg
-
-    def respond(self, question: str, chat: list, turns: list) -> Iterator[tuple]:
-        """Streams into the chat; outputs: chat, turns, input box, sources, shown, article."""
-        asked = [*chat, {"role": "user", "content": render.user_to_markdown(question)}]
-        turn: dict[str, Any] = {"question": question}
-        busy = gr.update(value="", interactive=False)
-        keep = (gr.skip(), gr.skip(), gr.skip())
-        reply = "⌕ …"
-        yield [*asked, {"role": "assistant", "content": reply}], [*turns, turn], busy, *keep
-        for reply, answer, error in self.replies(question, turns):
-            shown_chat = [*asked, {"role": "assistant", "content": reply}]
-            if error:
-                turn["error"] = error
-            if answer is None:
-                yield shown_chat, [*turns, turn], busy, *keep
-                continue
-            turn["answer"] = answer.to_dict()
-            panel = (
-                render.sources_html(answer),
-                [c.to_dict() for c in answer.citations],
-                render.ARTICLE_HINT,
-            )
-            yield shown_chat, [*turns, turn], busy, *panel
-        done = [*asked, {"role": "assistant", "content": reply}]
-        yield done, [*turns, turn], gr.update(interactive=True), *keep
-
-    def show_source(self, shown: list[dict[str, Any]], evt: gr.EventData) -> str:
-        """The article with the clicked citation's span highlighted."""
-        cite = (getattr(evt, "_data", None) or {}).get("cite")
-        citation = next((c for c in shown if c["id"] == cite), None)
-        return render.cited_article_html(self.settings.corpus_dir, citation)
-
-    def like(self, turns: list[dict[str, Any]], data: gr.LikeData) -> None:
-        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        if not 0 <= index // 2 < len(turns):
-            return
-        record = render.feedback_record(turns[index // 2], data.liked, datetime.now(UTC))
-        path = self.settings.feedback_path
-        with self._feedback_lock:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    def api_answer(self, question: str, history: Any = None) -> dict[str, Any]:
-        try:
-            hist = render.parse_history(history)
-            bot = self.loader.wait(LOAD_WAIT_S)
-            if bot is None:
-                return {"error": self.loader.error or "The models are still loading; retry soon."}
-            return render.answer_payload(bot.answer(question, hist))
-        except BotError as exc:
-            return {"error": str(exc)}
-        except Exception:
-            log.exception("API answer failed")
-            return {"error": "Internal error while answering; it was logged."}
-
-    def status_updates(self) -> Iterator[str]:
-        """The loading status, streamed to each page as it changes, until loading is over."""
-        shown = None
-        for _ in range(int(LOAD_WAIT_S * 4)):
-            if self.loader.status != shown:
-                shown = self.loader.status
-                yield shown
-            if self.loader.done:
-                return
-            time.sleep(0.25)
-
+GRADIO_THREADS = 40  # Gradio's default worker threads, kept free for everything but answers
+GRADIO_BACKLOG = 256  # events waiting for a worker thread before Gradio answers HTTP 503
+SIGN_IN_MESSAGE = (
+    "Connectez-vous avec le compte que votre organisation vous a donné. / "
+    "Sign in with the account your organisation gave you."
+)
 
 # ---------------------------------------------------------------- the page
 
 
-def _api(handlers: Handlers, limit: int) -> None:
+def _api(handlers: Handlers) -> None:
     """API-only endpoints, typed by their signatures (`gr.api`)."""
 
     def answer(question: str, history: list[dict[str, Any]] | str | None = None) -> dict:
-        """Answer a question about the article; history is a list (or JSON) of messages."""
+        """Answer a question about the article; history is a list (or JSON) of messages.
+        When too many questions wait, returns {"error": ..., "busy": true} at once."""
         return handlers.api_answer(question, history)
 
     def status() -> dict:
-        """Whether the models are loaded and warmed up."""
-        return handlers.loader.state()
+        """Whether the models are loaded and warmed up, and how many questions wait."""
+        return handlers.status()
 
-    gr.api(answer, api_name="answer", concurrency_id="answer", concurrency_limit=limit)
+    def feedback(question: str, answer: dict[str, Any] | str, vote: str) -> dict:
+        """Record a vote, 'up' or 'down', on an answer as /answer returned it (or its JSON).
+        Returns {"ok": true}, or {"error": ...}."""
+        return handlers.api_feedback(question, answer, vote)
+
+    gr.api(answer, api_name="answer", concurrency_limit=None)  # the waitline limits answers
     gr.api(status, api_name="status", concurrency_limit=None)
+    gr.api(feedback, api_name="feedback")
 
 
 def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
@@ -244,15 +79,21 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
     return chat, box, send
 
 
-def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
-    """The page, for a built bot or a factory that starts loading it in the background now."""
+def create_app(bot: Bot | Callable[[], Bot] = get_bot, line: Waitline | None = None) -> gr.Blocks:
+    """The page, for a built bot or a factory that starts loading it in the background now.
+
+    Answers wait in ``line`` (by default one of BOT_QUEUE_MAX places), shared by the chat and the
+    API; Gradio runs their events at once (no concurrency limit), so the line alone decides who
+    waits, who is turned away, and what a waiting user is told.
+    """
     settings = get_settings()
     if callable(bot):
         loader, limit = BotLoader(bot), answer_limit(settings)
     else:  # a built bot says itself whether its LLM is serialised
         given = bot
         loader, limit = BotLoader(lambda: given), answer_limit(settings, given)
-    handlers = Handlers(loader.start(), settings)
+    line = line or Waitline(limit, settings.queue_max)
+    handlers = Handlers(loader.start(), settings, line)
     with gr.Blocks(title="Cloud career bot", analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\nAnswers cite verbatim passages of the article (Dec. 2020).")
         status = gr.Markdown(handlers.loader.status, elem_id="status")
@@ -264,14 +105,14 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
                 sources = gr.HTML(
                     render.sources_html(None),
                     elem_id="sources",
-                    js_on_load=render.SOURCES_JS,
-                    css_template=render.SOURCES_CSS,
+                    js_on_load=panels.SOURCES_JS,
+                    css_template=panels.SOURCES_CSS,
                 )
                 article = gr.HTML(
                     render.ARTICLE_HINT,
                     elem_id="article",
-                    js_on_load=render.ARTICLE_JS,
-                    css_template=render.ARTICLE_CSS,
+                    js_on_load=panels.ARTICLE_JS,
+                    css_template=panels.ARTICLE_CSS,
                     max_height=420,
                     container=True,
                     padding=True,
@@ -284,8 +125,7 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
             outputs,
             api_name="chat",
             api_visibility="private",
-            concurrency_id="answer",
-            concurrency_limit=limit,
+            concurrency_limit=None,  # the waitline limits answers
             trigger_mode="once",  # one answer at a time per page: ignore clicks meanwhile
             show_progress="minimal",
         )
@@ -307,7 +147,7 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot) -> gr.Blocks:
             concurrency_limit=None,  # one cheap waiting thread per page while models load
             show_progress="hidden",
         )
-        _api(handlers, limit)
+        _api(handlers)
     return demo
 
 
@@ -319,18 +159,39 @@ def _theme() -> gr.themes.Base:
 
 
 def launch() -> None:
-    """Serve the UI on settings.host:port (loopback and no public link unless configured)."""
+    """Serve the UI on settings.host:port (loopback and no public link unless configured).
+
+    Exits with a message, before any model loads, when BOT_AUTH is unusable or when the page
+    would be reachable from other machines without sign-in (unless BOT_ALLOW_ANONYMOUS=true).
+    """
     settings = get_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # DEBUG is for this app's own records (questions and answers); libraries stay at INFO.
+    root_level = "INFO" if settings.log_level == "DEBUG" else settings.log_level
+    logging.basicConfig(level=root_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bot").setLevel(settings.log_level)
+    try:
+        users = auth.users_for(
+            settings.auth.get_secret_value(),
+            settings.host,
+            settings.share,
+            settings.allow_anonymous,
+        )
+    except auth.AuthError as exc:
+        sys.exit(f"error: {exc}")
+    if users is None and (settings.share or not auth.is_loopback(settings.host)):
+        log.warning("serving beyond loopback without sign-in (BOT_ALLOW_ANONYMOUS=true)")
     demo = create_app()
-    # Cheap events (source clicks, likes, status) run side by side; answers have their own limit.
-    demo.queue(default_concurrency_limit=settings.concurrency)
+    # Cheap events (source clicks, likes) run side by side; answers wait in the waitline, each
+    # holding a worker thread, so there are threads for all of them and for the cheap events.
+    # Gradio's own queue then only holds events waiting for a thread; its bound is a backstop.
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=GRADIO_BACKLOG)
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
         share=settings.share,
         theme=_theme(),
         footer_links=["api"],
+        max_threads=GRADIO_THREADS + settings.concurrency + settings.queue_max,
+        auth=users.signs_in if users else None,  # type: ignore[arg-type]  # awaited by Gradio
+        auth_message=SIGN_IN_MESSAGE,
     )

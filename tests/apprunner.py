@@ -7,6 +7,7 @@ it neither writes into nor depends on the index that other runs (eval, benchmark
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,11 +32,34 @@ class App:
     url: str
     log: Path
     page_up_s: float  # spawn → page served
+    pid: int = 0
+    data_dir: Path = Path()
+    auth: tuple[str, str] | None = None  # credentials, when the app was started with BOT_AUTH
     ready_s: float = 0.0  # spawn → models loaded and warmed up
     status_at_page_up: dict[str, Any] = field(default_factory=dict)
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+    def client(self, **kwargs: Any) -> Any:
+        """A gradio_client.Client signed in with the app's credentials, if it has any."""
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False, auth=self.auth, **kwargs)
+
+    def answer_lines(self, via: str = "api") -> list[tuple[float, float]]:
+        """(seconds in line, seconds answering) of each answer the app logged, in order."""
+        pattern = re.compile(rf"answered via {via}: ([\d.]+) s in line, ([\d.]+) s answering")
+        return [(float(a), float(b)) for a, b in pattern.findall(self.log_tail(10**8))]
+
+    def memory_mb(self) -> dict[str, float]:
+        """The app process's resident memory now (VmRSS) and at its peak so far (VmHWM)."""
+        fields = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = round(int(value.split()[0]) / 1024, 1)
+        return fields
 
 
 def free_port() -> int:
@@ -103,18 +127,19 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_app(workdir: Path, **env: str) -> Iterator[App]:
-    """The app serving on loopback with its models ready; `env` adds BOT_* settings."""
-    from gradio_client import Client
-
+def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) -> Iterator[App]:
+    """The app serving on loopback with its models ready; `env` adds BOT_* settings, `auth`
+    signs in the runner's own client (the app's BOT_AUTH must accept it)."""
     port = free_port()
-    app = App(url=f"http://127.0.0.1:{port}/", log=workdir / "app.log", page_up_s=0.0)
+    app = App(url=f"http://127.0.0.1:{port}/", log=workdir / "app.log", page_up_s=0.0, auth=auth)
+    app.data_dir = _data_dir(workdir)
     full_env = {
         **os.environ,
-        "BOT_DATA_DIR": str(_data_dir(workdir)),
+        "BOT_DATA_DIR": str(app.data_dir),
         "BOT_PORT": str(port),
         "BOT_HOST": "127.0.0.1",
         "BOT_SHARE": "false",
+        "BOT_AUTH": "",
         "GRADIO_ANALYTICS_ENABLED": "False",
         **env,
     }
@@ -123,10 +148,11 @@ def running_app(workdir: Path, **env: str) -> Iterator[App]:
         proc = subprocess.Popen(
             [python(), "app.py"], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
         )
+    app.pid = proc.pid
     try:
         _wait_for_page(proc, app)
         app.page_up_s = time.monotonic() - started
-        client = Client(app.url, verbose=False)
+        client = app.client()
         try:
             app.status_at_page_up = client.predict(api_name="/status")
             status = _wait_for_bot(client, proc, app)

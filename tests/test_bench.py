@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +94,50 @@ def test_llm_answer_stage_with_scripted_models(make_bot, fake_embeddings, settin
         assert out[key] is not None
     assert out["details"]["answers"]["runs"] == out["details"]["baseline_answers"]["runs"] == 1
     assert out["details"]["baseline_answers"]["samples"][0]["text"] == "Amazon."
+
+
+def test_load_users_sort_replies_and_stop_at_the_end(monkeypatch):
+    from bench import load
+
+    class Client:
+        calls = 0
+
+        def predict(self, question, api_name):
+            self.calls += 1
+            if self.calls % 3 == 1:
+                return {"text": "A [1].", "citations": []}
+            if self.calls % 3 == 2:
+                return {"error": "The bot is busy", "busy": True}
+            raise ConnectionError("gone")
+
+    monkeypatch.setattr(load, "BACKOFF_S", 0.01)
+    end = time.monotonic() + 0.3
+    runs = load._user(Client(), ["q1", "q2"], 0, end)
+    assert [r["kind"] for r in runs[:3]] == ["answer", "busy", "error"]
+    assert runs[2]["error"] == "ConnectionError: gone"
+    assert all(r["at"] < end for r in runs)
+
+
+def test_load_section_has_a_row_per_mode_and_level():
+    from bench import load
+
+    figures = {
+        "requests": 12,
+        "answers": 10,
+        "busy_share": 0.1667,
+        "throughput_per_s": 0.5,
+        "latency_s": {"p50": 3.1, "p95": 9.0, "n": 10},
+        "in_line_s": {"p50": 1.0, "p95": 6.0, "n": 10},
+        "answering_s": {"p50": 2.0, "p95": 3.0, "n": 10},
+        "busy_reply_ms": {"p50": 40.0, "p95": 80.0, "n": 2},
+        "loadavg_before_after": [1.5, 2.25],
+    }
+    data = {"duration_s": 15.0, "backoff_s": 2.0, "modes": {}}
+    for mode in ("local", "extractive"):
+        levels = {str(n): figures for n in (1, 5, 20)}
+        data["modes"][mode] = {"levels": levels, "app_memory_mb": {"VmHWM": 900.0}}
+    text = "\n".join(load.section({"load": data}))
+    assert "| local | 20 | 12 | 10 | 17% | 0.50 | 3.1 / 9.0 | 1.0 / 6.0 | 2.0 | 40.0 |" in text
+    assert text.count("| extractive |") == 3 and "local 900.0 MiB" in text
+    assert "local 20 → 1.5 to 2.25" in text
+    assert load.section({}) == ["Not measured in this run."]

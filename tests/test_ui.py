@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +15,10 @@ import gradio as gr
 import pytest
 
 from bot import render, ui
+from bot.handlers import Handlers, answer_limit
+from bot.loader import BotLoader
 from bot.types import Answer, BotError, Citation, InvalidQuestion
+from bot.waitline import Waitline
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "000_88c982e0d93ec0a5.txt"
@@ -216,16 +218,6 @@ def test_history_for_bot_uses_raw_text_of_answered_turns():
     ]
 
 
-def test_feedback_record_holds_question_answer_citations_vote_and_time():
-    turn = {"question": "Combien ?", "answer": make_answer().to_dict()}
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    rec = render.feedback_record(turn, False, now)
-    assert rec["vote"] == "down" and rec["time"] == "2026-01-02T03:04:05+00:00"
-    assert rec["question"] == "Combien ?" and rec["answer"].startswith("Amazon")
-    assert rec["citations"][0]["quote"] == "29 millions de personnes"
-    assert render.feedback_record(turn, True, now)["vote"] == "up"
-
-
 # ------------------------------------------------------------------- handlers, with a fake bot
 
 
@@ -255,9 +247,9 @@ class FakeBot:
 
 @pytest.fixture
 def handlers(settings):
-    loader = ui.BotLoader(lambda: FakeBot(make_answer())).start()
+    loader = BotLoader(lambda: FakeBot(make_answer())).start()
     assert loader.wait(10) is not None
-    return ui.Handlers(loader, settings)
+    return Handlers(loader, settings, Waitline(1, settings.queue_max))
 
 
 def test_respond_streams_drafts_then_the_final_answer(handlers):
@@ -313,7 +305,7 @@ def test_loader_reports_a_failed_load():
     def broken():
         raise OSError("model file missing")
 
-    loader = ui.BotLoader(broken).start()
+    loader = BotLoader(broken).start()
     assert loader.wait(10) is None
     assert "model file missing" in loader.status and loader.done
 
@@ -327,7 +319,7 @@ def test_create_app_builds_without_loading_models(settings, monkeypatch):
 
 @pytest.mark.parametrize(("llm", "limit"), [("local", 1), ("", 1), ("openai:gpt-4o-mini", 3)])
 def test_answer_limit_follows_the_settings_until_the_bot_is_built(settings, llm, limit):
-    assert ui.answer_limit(settings.model_copy(update={"llm": llm, "concurrency": 3})) == limit
+    assert answer_limit(settings.model_copy(update={"llm": llm, "concurrency": 3})) == limit
 
 
 def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
@@ -336,23 +328,26 @@ def test_answer_limit_of_a_built_bot_comes_from_its_generator(settings):
     def bot(generator):
         return SimpleNamespace(generator=generator)
 
-    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=True))) == 1
-    assert ui.answer_limit(local, bot(SimpleNamespace(serialise=False))) == 3  # a provider
-    assert ui.answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
+    assert answer_limit(local, bot(SimpleNamespace(serialise=True))) == 1
+    assert answer_limit(local, bot(SimpleNamespace(serialise=False))) == 3  # a provider
+    assert answer_limit(local, bot(None)) == 3  # the local model failed: extracts only
 
 
-def test_create_app_gives_chat_and_api_answers_one_shared_limit(settings, monkeypatch):
-    monkeypatch.setattr(ui, "get_settings", lambda: settings.model_copy(update={"llm": "local"}))
+def test_chat_and_api_answers_share_one_line_sized_by_the_llm(settings, monkeypatch):
+    update = {"llm": "local", "queue_max": 7}
+    monkeypatch.setattr(ui, "get_settings", lambda: settings.model_copy(update=update))
 
-    def limits(demo):
-        answering = [fn for fn in demo.fns.values() if fn.concurrency_id == "answer"]
-        assert {fn.api_name for fn in answering} == {"chat", "answer"}
-        return {fn.concurrency_limit for fn in answering}
+    def line(demo):
+        fns = {fn.api_name: fn for fn in demo.fns.values()}
+        # Gradio starts answers at once: the waitline alone decides who waits or is turned away
+        assert fns["chat"].concurrency_limit is None and fns["answer"].concurrency_limit is None
+        return fns["status"].fn()["queue"]
 
-    assert limits(ui.create_app(lambda: FakeBot(make_answer()))) == {1}
+    local = line(ui.create_app(lambda: FakeBot(make_answer())))
+    assert (local["slots"], local["max_waiting"]) == (1, 7)
     remote = FakeBot(make_answer())
     remote.generator = SimpleNamespace(serialise=False)
-    assert limits(ui.create_app(remote)) == {settings.concurrency}
+    assert line(ui.create_app(remote))["slots"] == settings.concurrency
 
 
 def test_render_does_not_import_gradio():
@@ -367,7 +362,7 @@ def test_loader_survives_a_failed_warm_up():
         raise RuntimeError("cache full")
 
     bot.warm_up = broken_warm_up
-    loader = ui.BotLoader(lambda: bot).start()
+    loader = BotLoader(lambda: bot).start()
     assert loader.wait(10) is bot
     for _ in range(100):
         if loader.done:

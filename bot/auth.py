@@ -1,0 +1,217 @@
+"""Sign-in: who may use the page and the API, and whether the app may listen beyond loopback.
+
+``BOT_AUTH`` is either ``user:password`` pairs separated by commas, or (a value without ``:``)
+the path of a password file. The file holds one ``name:scrypt$n$r$p$salt$hash`` line per user
+(salt and hash in base64; ``#`` starts a comment); ``python -m bot adduser NAME`` writes it.
+Plain passwords are never stored in the file, and the file is read again when it changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import os
+import re
+import secrets
+import tempfile
+import threading
+from pathlib import Path
+
+from bot.types import BotError
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 5  # 16 MiB and ~0.1 s per check (OWASP's 2^14/8/5)
+MIN_PASSWORD_CHARS = 8
+USER_NAME = re.compile(r"^[\w.@+-]{1,64}$")
+_checks = threading.BoundedSemaphore(2)  # concurrent password checks: 16 MiB each
+
+
+class AuthError(BotError):
+    """BOT_AUTH, a password file or a new user is unusable; the message says why."""
+
+
+# ---------------------------------------------------------------- hashes
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` with a fresh 16-byte salt."""
+    salt = salt or secrets.token_bytes(16)
+    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+
+
+def _parse_hash(encoded: str) -> tuple[int, int, int, bytes, bytes]:
+    scheme, n, r, p, salt, digest = encoded.split("$")
+    if scheme != "scrypt":
+        raise ValueError(f"unknown scheme {scheme!r}")
+    return int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest)
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    n, r, p, salt, digest = _parse_hash(encoded)
+    with _checks:
+        got = hashlib.scrypt(
+            password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(digest), maxmem=2**26
+        )
+    return hmac.compare_digest(got, digest)
+
+
+# ---------------------------------------------------------------- users
+
+
+def _check_new(name: str, password: str) -> None:
+    if not USER_NAME.match(name):
+        raise AuthError(f"user name {name!r}: use 1-64 letters, digits or . _ @ + -")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AuthError(f"the password of {name!r} is shorter than {MIN_PASSWORD_CHARS} characters")
+
+
+def parse_pairs(value: str) -> dict[str, str]:
+    """``alice:pw1,bob:pw2`` → {name: password}; passwords may hold ':' but not ','."""
+    pairs = {}
+    for item in value.split(","):
+        name, sep, password = item.strip().partition(":")
+        if not sep:
+            raise AuthError(f"BOT_AUTH: {item.strip()!r} is not a user:password pair")
+        _check_new(name, password)
+        pairs[name] = password
+    return pairs
+
+
+def read_password_file(path: Path) -> dict[str, str]:
+    """{name: scrypt hash}; an unreadable file or a malformed line is named in the error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AuthError(f"BOT_AUTH: cannot read the password file {path}: {exc.strerror}") from exc
+    users = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, encoded = line.strip().partition(":")
+        try:
+            _parse_hash(encoded)
+        except ValueError:
+            raise AuthError(
+                f"{path}, line {number}: expected name:scrypt$n$r$p$salt$hash "
+                "(add users with `python -m bot adduser NAME`)"
+            ) from None
+        users[name] = encoded
+    if not users:
+        raise AuthError(f"BOT_AUTH: the password file {path} lists no user")
+    return users
+
+
+def add_user(path: Path, name: str, password: str) -> bool:
+    """Adds the user (or replaces their password); True if the user is new. Atomic, mode 0600."""
+    _check_new(name, password)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    kept = [line for line in lines if line.strip().partition(":")[0] != name]
+    kept.append(f"{name}:{hash_password(password)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(kept) + "\n")
+    os.replace(tmp, path)  # mkstemp created it 0600
+    return len(kept) > len(lines)
+
+
+def password_file(auth: str, data_dir: Path) -> Path:
+    """The file `adduser` writes: BOT_AUTH when it names a file, else users.txt in the data dir."""
+    value = auth.strip()
+    if value and (":" not in value or Path(value).is_file()):
+        return Path(value).expanduser()
+    return data_dir / "users.txt"
+
+
+class Users:
+    """Checks sign-ins against salted hashes: of the BOT_AUTH pairs (hashed when read), or of a
+    password file (read again when it changes). Every check costs one scrypt, known name or not.
+    """
+
+    def __init__(self, hashes: dict[str, str] | None = None, path: Path | None = None) -> None:
+        self._hashes = dict(hashes or {})
+        self._path = path
+        self._mtime = -1.0
+        self._dummy = hash_password(secrets.token_hex(8))
+        if path is not None:
+            self._reload()
+
+    @classmethod
+    def from_setting(cls, value: str) -> Users | None:
+        """None when sign-in is off (an empty BOT_AUTH)."""
+        value = value.strip()
+        if not value:
+            return None
+        if ":" in value and not Path(value).is_file():
+            return cls({name: hash_password(pw) for name, pw in parse_pairs(value).items()})
+        return cls(path=Path(value).expanduser())
+
+    def _reload(self) -> None:
+        assert self._path is not None
+        try:
+            mtime = self._path.stat().st_mtime
+        except OSError:  # the file went away: keep the users read last, if any
+            if self._mtime < 0:
+                read_password_file(self._path)  # raises, naming the file
+            return
+        if mtime != self._mtime:
+            self._hashes, self._mtime = read_password_file(self._path), mtime
+
+    def check(self, name: str, password: str) -> bool:
+        if self._path is not None:
+            with contextlib.suppress(AuthError):  # half-edited: the users read last sign in
+                self._reload()
+        encoded = self._hashes.get(name)
+        return verify_password(password, encoded or self._dummy) and encoded is not None
+
+    async def signs_in(self, name: str, password: str) -> bool:
+        """Gradio's auth hook (a coroutine function, so Gradio awaits it rather than taking the
+        coroutine for a truthy answer); hashing runs in a thread so the server keeps serving."""
+        return await asyncio.to_thread(self.check, name, password)
+
+
+# ---------------------------------------------------------------- where the app may listen
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost: it may resolve anywhere
+        return False
+
+
+def exposure_error(host: str, share: bool, signed_in: bool, allow_anonymous: bool) -> str | None:
+    """Why the app must not start as configured, or None."""
+    if signed_in or allow_anonymous:
+        return None
+    if share:
+        where = "a public share link (BOT_SHARE=true)"
+    elif not is_loopback(host):
+        where = f"BOT_HOST={host or '(empty)'}, which other machines can reach,"
+    else:
+        return None
+    return (
+        f"refusing to serve {where} without sign-in. Set BOT_AUTH to user:password pairs or a "
+        "password file (python -m bot adduser NAME), or set BOT_ALLOW_ANONYMOUS=true if anyone "
+        "on the network may use the bot."
+    )
+
+
+def users_for(auth: str, host: str, share: bool, allow_anonymous: bool) -> Users | None:
+    """The users who may sign in (None: no sign-in); AuthError when the app must not start."""
+    users = Users.from_setting(auth)
+    problem = exposure_error(host, share, users is not None, allow_anonymous)
+    if problem:
+        raise AuthError(problem)
+    return users

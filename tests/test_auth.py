@@ -1,0 +1,199 @@
+"""Sign-in: BOT_AUTH pairs and password files, the hashes, and where the app may listen."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import auth
+from bot.auth import AuthError, Users
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_hash_is_salted_and_checks_only_its_password():
+    first, second = auth.hash_password("correct horse"), auth.hash_password("correct horse")
+    assert first != second and "correct horse" not in first
+    assert first.startswith("scrypt$16384$8$5$")
+    assert auth.verify_password("correct horse", first)
+    assert not auth.verify_password("correct hors", first)
+
+
+def test_pairs_allow_colons_in_passwords_and_refuse_bad_entries():
+    assert auth.parse_pairs("alice:pass:word1, bob:another-one") == {
+        "alice": "pass:word1",
+        "bob": "another-one",
+    }
+    for bad, reason in [
+        ("alice", "not a user:password pair"),
+        ("alice:short", "shorter than 8"),
+        ("al ice:long enough", "user name"),
+        (":long enough", "user name"),
+    ]:
+        with pytest.raises(AuthError, match=reason):
+            auth.parse_pairs(bad)
+
+
+def test_add_user_writes_hashes_only_and_replaces_a_password(tmp_path):
+    path = tmp_path / "sub" / "users.txt"
+    assert auth.add_user(path, "alice", "correct horse") is True
+    assert auth.add_user(path, "bob", "battery staple") is True
+    assert auth.add_user(path, "alice", "new password") is False
+    text = path.read_text()
+    assert "correct horse" not in text and "battery staple" not in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    hashes = auth.read_password_file(path)
+    assert set(hashes) == {"alice", "bob"}
+    assert auth.verify_password("new password", hashes["alice"])
+    with pytest.raises(AuthError):
+        auth.add_user(path, "eve", "short")
+
+
+def test_password_file_errors_name_the_file_and_line(tmp_path):
+    path = tmp_path / "users.txt"
+    auth.add_user(path, "alice", "correct horse")
+    path.write_text("# team\n\n" + path.read_text() + "bob:plain-text-password\n")
+    with pytest.raises(AuthError, match=r"users.txt, line 4: expected name:scrypt"):
+        auth.read_password_file(path)
+    path.write_text("# nobody yet\n")
+    with pytest.raises(AuthError, match="lists no user"):
+        auth.read_password_file(path)
+    with pytest.raises(AuthError, match="cannot read the password file"):
+        Users.from_setting(str(tmp_path / "missing"))
+
+
+def test_users_from_pairs_sign_in_with_the_right_password_only():
+    assert Users.from_setting("  ") is None
+    users = Users.from_setting("alice:correct horse,bob:battery staple")
+    assert users is not None
+    assert users.check("alice", "correct horse") and users.check("bob", "battery staple")
+    assert not users.check("alice", "battery staple")
+    assert not users.check("eve", "correct horse")
+    assert not users.check("", "")
+
+
+def test_a_password_file_is_read_again_when_it_changes(tmp_path):
+    path = tmp_path / "users.txt"
+    auth.add_user(path, "alice", "correct horse")
+    users = Users.from_setting(str(path))
+    assert users is not None and users.check("alice", "correct horse")
+    assert not users.check("bob", "battery staple")
+    auth.add_user(path, "bob", "battery staple")
+    os.utime(path, (1, 1))  # a new mtime even within the file system's time resolution
+    assert users.check("bob", "battery staple")
+    path.write_text("alice:half-edited\n")
+    os.utime(path, (2, 2))
+    assert users.check("bob", "battery staple")  # the users read last still sign in
+
+
+def test_gradio_awaits_the_sign_in_hook():
+    # Gradio awaits the hook only if it is a coroutine function; a plain callable returning a
+    # coroutine would be truthy, and every password would be accepted.
+    users = Users.from_setting("alice:correct horse")
+    assert users is not None and inspect.iscoroutinefunction(users.signs_in)
+    assert asyncio.run(users.signs_in("alice", "correct horse")) is True
+    assert asyncio.run(users.signs_in("alice", "wrong password")) is False
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("bot.example.org", False),
+        ("", False),
+    ],
+)
+def test_is_loopback(host, loopback):
+    assert auth.is_loopback(host) is loopback
+
+
+def test_only_loopback_may_serve_without_sign_in():
+    assert auth.exposure_error("127.0.0.1", False, False, False) is None
+    assert auth.exposure_error("0.0.0.0", False, True, False) is None
+    assert auth.exposure_error("0.0.0.0", False, False, True) is None
+    message = auth.exposure_error("0.0.0.0", False, False, False)
+    assert message and "BOT_HOST=0.0.0.0" in message and "BOT_AUTH" in message
+    assert "BOT_ALLOW_ANONYMOUS=true" in message
+    shared = auth.exposure_error("127.0.0.1", True, False, False)
+    assert shared and "share link" in shared
+    with pytest.raises(AuthError, match="refusing to serve"):
+        auth.users_for("", "0.0.0.0", False, False)
+    assert auth.users_for("", "0.0.0.0", False, True) is None
+
+
+def test_password_file_defaults_to_bot_auth_or_the_data_dir(tmp_path):
+    assert auth.password_file("", tmp_path) == tmp_path / "users.txt"
+    assert auth.password_file("alice:correct horse", tmp_path) == tmp_path / "users.txt"
+    assert auth.password_file("/srv/bot/users", tmp_path) == Path("/srv/bot/users")
+
+
+def test_adduser_command_reads_the_password_from_stdin(tmp_path):
+    env = {**os.environ, "BOT_DATA_DIR": str(tmp_path), "BOT_AUTH": ""}
+
+    def adduser(name: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "adduser", name],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
+
+    out = adduser("alice", "correct horse")
+    assert out.returncode == 0, out.stderr
+    assert f"added alice to {tmp_path / 'users.txt'}" in out.stdout
+    users = Users.from_setting(str(tmp_path / "users.txt"))
+    assert users is not None and users.check("alice", "correct horse")
+    short = adduser("bob", "short")
+    assert short.returncode == 2 and short.stderr.startswith("error: ")
+    assert "Traceback" not in short.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BOT_HOST": "0.0.0.0"}, "error: refusing to serve BOT_HOST=0.0.0.0"),
+        ({"BOT_SHARE": "true"}, "error: refusing to serve a public share link"),
+        ({"BOT_AUTH": "/nonexistent/users.txt"}, "error: BOT_AUTH: cannot read the password"),
+    ],
+)
+def test_the_app_refuses_to_start_exposed_or_misconfigured(tmp_path, env, message):
+    full_env = {
+        **os.environ,
+        "BOT_DATA_DIR": str(tmp_path),
+        "BOT_HOST": "127.0.0.1",
+        "BOT_AUTH": "",
+        "BOT_ALLOW_ANONYMOUS": "false",
+        "BOT_SHARE": "false",
+        "BOT_PORT": "1",  # nothing may be served, not even on a port it could not bind
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        **env,
+    }
+    out = subprocess.run(
+        [sys.executable, "app.py"],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith(message), out.stderr
+    assert "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []  # exited before loading or writing anything
