@@ -195,6 +195,8 @@ def decide(
     p = calibrator.probability(values)
     if values["after_date"]:  # a year after the article's that it never mentions
         return Decision(False, p, "after the article's date", values)
-    return Decision(
-        p >= calibrator.threshold, p, "" if p >= calibrator.threshold else "low confidence", values
-    )
+    if p >= calibrator.threshold:
+        return Decision(True, p, "", values)
+    # Between half the threshold and the threshold, the evidence may well answer: say so.
+    reason = "uncertain" if p >= calibrator.threshold / 2 else "low confidence"
+    return Decision(False, p, reason, values)

@@ -256,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         help="answer whenever there is evidence, then fit the abstention calibrator on the "
         "outcomes (5-fold cross-validation) and write it to bot/calibration*.json",
     )
+    p.add_argument(
+        "--refit",
+        action="store_true",
+        help="fit the calibrator again from the last --fit run's results, without the models",
+    )
     p.add_argument("--cases", type=Path, default=GOLD, help="the cases (JSONL) to run")
     args = p.parse_args(argv)
     cases = load_gold(args.cases)
@@ -267,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         return (settings.corpus_dir / name).read_text(encoding="utf-8")
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if args.refit:
+        for mode in modes:
+            rows = json.loads((args.out / f"{mode}-fit.json").read_text())["cases"]
+            _fit_calibrator(mode, rows, cases, args.out)
+        return 0
     summaries: dict[str, dict[str, float]] = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for mode, ask in _systems(modes, fit=args.fit).items():

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ABSTAIN = {
     "fr": {
         "": "L’article ne le dit pas.",
+        "uncertain": "L’article ne semble pas répondre directement à cette question.",
         "after": "L’article date de {date} : il ne peut pas dire ce qui s’est passé depuis.",
         "nothing": "L’article ne le dit pas, et aucun de ses passages n’en parle.",
         "instruction": "Je réponds seulement aux questions sur l’article, pas aux consignes.",
@@ -38,6 +39,7 @@ ABSTAIN = {
     },
     "en": {
         "": "The article does not say.",
+        "uncertain": "The article does not seem to answer this directly.",
         "after": "The article dates from {date}: it cannot say what happened since.",
         "nothing": "The article does not say, and none of its passages is about this.",
         "instruction": "I only answer questions about the article, not instructions.",
@@ -165,6 +167,8 @@ class EvidencePath:
             text = msg["after"].format(date=article_date(self.date, language))
         elif reason == "instruction":
             text, closest = msg["instruction"], []
+        elif reason == "uncertain" and closest:
+            text = msg["uncertain"]
         else:
             text = msg[""] if closest else msg["nothing"]
         if closest:

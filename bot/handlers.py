@@ -128,7 +128,7 @@ class Handlers:
         turn: dict[str, Any] = {"question": question}
         busy = gr.update(value="", interactive=False)
         keep = (gr.skip(), gr.skip(), gr.skip())
-        reply = "⌕ …"
+        reply, answer = "⌕ …", None
         yield [*asked, {"role": "assistant", "content": reply}], [*turns, turn], busy, *keep
         for reply, answer, error in self.replies(question, turns):
             shown_chat = [*asked, {"role": "assistant", "content": reply}]
@@ -144,9 +144,17 @@ class Handlers:
                 render.ARTICLE_HINT,
             )
             yield shown_chat, [*turns, turn], busy, *panel
-        done = [*asked, {"role": "assistant", "content": reply}]
+        message: dict[str, Any] = {"role": "assistant", "content": reply}
+        if options := render.followup_options(answer):
+            message["options"] = options
+        done = [*asked, message]
         box = gr.update(value=question if "error" in turn else "", interactive=True)
         yield done, [*turns, turn], box, *keep
+
+    @staticmethod
+    def pick(evt: gr.SelectData) -> str:
+        """A clicked follow-up question, put in the input box to be asked."""
+        return str(evt.value)
 
     def show_source(self, shown: list[dict[str, Any]], evt: gr.EventData) -> str:
         """The article with the clicked citation's span highlighted."""

@@ -32,6 +32,9 @@ LABELS = {
         "show": "Voir dans l’article",
         "sources": "Sources",
         "closest": "Passage le plus proche (pas une réponse)",
+        "shows": "Ce que montre l’article",
+        "not_said": "Ce que l’article ne dit pas",
+        "followups": "Pour aller plus loin :",
     },
     "en": {
         "abstain": "⊘ **The article does not answer this.**",
@@ -43,6 +46,9 @@ LABELS = {
         "show": "Show in the article",
         "sources": "Sources",
         "closest": "Closest passage (not an answer)",
+        "shows": "What the article shows",
+        "not_said": "What the article does not say",
+        "followups": "To go further:",
     },
 }
 SUGGESTIONS = {
@@ -127,10 +133,19 @@ def answer_to_markdown(answer: Answer, question: str = "") -> str:
             f"> *{lab['abstain_note']}*\n>\n> {text_with_markers(answer.text)}",
         ]
         parts.append(f"**{lab['suggest']}**\n{suggestions}")
+    elif answer.kind == "advice" and answer.parts:
+        parts += [f"**{lab[p.role]}**\n\n{text_with_markers(p.text)}" for p in answer.parts]
     else:
         parts.append(text_with_markers(answer.text))
     parts += _footer(answer, question)
     return "\n\n".join(parts)
+
+
+def followup_options(answer: Answer | None) -> list[dict[str, str]]:
+    """Follow-up questions as the chat message's clickable options (sent as new questions)."""
+    if answer is None:
+        return []
+    return [{"label": q, "value": q} for q in answer.followups]
 
 
 def draft_to_markdown(draft: str) -> str:

@@ -118,17 +118,18 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot, line: Waitline | None = N
                     padding=True,
                 )
         outputs = [chat, turns, box, sources, shown, article]
-        gr.on(
-            [box.submit, send.click],
-            handlers.respond,
-            [box, chat, turns],
-            outputs,
-            api_name="chat",
-            api_visibility="private",
-            concurrency_limit=None,  # the waitline limits answers
-            trigger_mode="once",  # one answer at a time per page: ignore clicks meanwhile
-            show_progress="minimal",
-        )
+        ask = {
+            "fn": handlers.respond,
+            "inputs": [box, chat, turns],
+            "outputs": outputs,
+            "api_visibility": "private",
+            "concurrency_limit": None,  # the waitline limits answers
+            "show_progress": "minimal",
+        }
+        # trigger_mode "once": one answer at a time per page, clicks meanwhile are ignored.
+        gr.on([box.submit, send.click], **ask, api_name="chat", trigger_mode="once")
+        # A follow-up suggestion under an answer is asked as the next question.
+        chat.option_select(handlers.pick, None, box, api_visibility="private").then(**ask)
         sources.click(handlers.show_source, shown, article, api_visibility="private")
         chat.like(handlers.like, turns, None, api_visibility="private")
         # The chat's own clear button empties the chat; the turns behind it must follow.

@@ -19,6 +19,7 @@ def corpus_dir(tmp_path: Path) -> Path:
     d.mkdir()
     shutil.copy(ROOT / "corpus" / ARTICLE, d / ARTICLE)
     shutil.copy(ROOT / "corpus" / "metadata.json", d / "metadata.json")
+    shutil.copy(ROOT / "corpus" / "profile.json", d / "profile.json")
     return d
 
 

@@ -145,3 +145,32 @@ def test_browser_chat_cites_and_highlights_the_source(app, browser):
     assert page.locator("#chat img[src='x']").count() == 0
     page.screenshot(path=str(ARTIFACTS / "chat-escaped.png"), full_page=True)
     page.close()
+
+
+ADVICE_QUESTION = "J’ai 40 ans, je travaille dans la vente. Puis-je me reconvertir dans le cloud ?"
+
+
+def test_browser_advice_answer_shows_its_parts_and_follow_ups(app, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1360, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(app.url, wait_until="domcontentloaded")
+    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
+
+    reply = _ask(page, ADVICE_QUESTION, 0)
+    assert "Ce que montre l’article" in reply and "Ce que l’article ne dit pas" in reply
+    assert "12 semaines" in reply  # the story, quoted
+    bot = page.locator('#chat [data-testid="bot"]').last
+    options = page.locator("#chat button").filter(has_text="?")
+    expect(options.first).to_be_visible()
+    followups = [t.strip() for t in options.all_inner_texts() if t.strip().endswith("?")]
+    assert 2 <= len(followups) <= 3, followups
+    ARTIFACTS.mkdir(exist_ok=True)
+    bot.screenshot(path=str(ARTIFACTS / "advice.png"))
+
+    options.first.click()  # a follow-up is asked as the next question
+    page.wait_for_function(ANSWER_DONE_JS, arg=2, timeout=ANSWER_TIMEOUT_MS)
+    asked = page.locator('#chat [data-testid="user"]').last.inner_text()
+    assert asked.strip() == followups[0]
+    page.close()

@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -77,3 +78,56 @@ def test_exclusive_use_makes_other_calls_wait_then_give_up() -> None:
         gen.complete([])
     assert time.perf_counter() - t >= 0.3  # it waited for the holder up to its time limit
     assert gen.complete([]) == "ok"  # released: the next call goes through
+
+
+def test_a_call_that_timed_out_while_waiting_never_runs() -> None:
+    import threading
+
+    import pytest
+
+    from bot.llm import LLMUnavailable
+
+    ran = threading.Event()
+    model = GenericFakeChatModel(messages=iter([AIMessage("late")]))
+    gen = Generator(model, "fake", timeout_s=0.2)
+    # The model is busy past the caller's time limit.
+    with gen.exclusive(), pytest.raises(LLMUnavailable):
+        gen.call(lambda emit, stop: ran.set())
+    gen.call(lambda emit, stop: None)  # the lock is free again: later calls run…
+    assert not ran.is_set()  # …but the one that gave up never did
+
+
+class FakeLlama:
+    """Token-level fake: logits favour token 2 after the prompt, then token 5 after token 1."""
+
+    def __init__(self) -> None:
+        self.n_tokens = 10
+        self.evaluated: list[list[int]] = []
+
+    def eval(self, tokens):
+        self.evaluated.append(list(tokens))
+        self.n_tokens += len(tokens)
+
+
+def test_option_probabilities_walk_the_token_trie_only_where_options_branch() -> None:
+    import numpy as np
+
+    from bot.llm import option_probabilities
+
+    llama = FakeLlama()
+
+    def logits():
+        row = np.full(8, -50.0)
+        if not llama.evaluated:  # after the prompt: "1" likely, "2" less
+            row[[1, 2]] = [np.log(3.0), np.log(1.0)]
+        else:  # after "1": "]" (token 7) or "0" (token 0), equally
+            row[[7, 0]] = [0.0, 0.0]
+        return row
+
+    encoded = {"1]": [1, 7], "10]": [1, 0, 7], "2]": [2, 7]}
+    probs = option_probabilities(encoded, logits, llama)
+    assert abs(sum(probs.values()) - 1) < 1e-9
+    assert probs["1]"] == pytest.approx(0.375) and probs["10]"] == pytest.approx(0.375)
+    assert probs["2]"] == pytest.approx(0.25)
+    assert llama.evaluated == [[1]]  # one step, at the only branching node after the prompt
+    assert llama.n_tokens == 10  # the prompt's end is restored for the caller
