@@ -16,15 +16,21 @@ from dataclasses import dataclass
 from bot.profile import Advice
 from bot.text import fold, lemmas
 
+# The asker as subject or owner ("je", "mon", "I'm", "my"), not as an object ("dis-moi",
+# "tell me", "walk me through"), which any request has.
 FIRST_PERSON = re.compile(
-    r"\b(je|j'|me|m'|moi|mon|ma|mes|i|i'm|i've|i'd|my|me|myself|mine)\b|"
+    r"\b(je|j'|mon|ma|mes|i|i'm|i've|i'd|my)\b(?! question)|"
     r"\b(puis-je|dois-je|ai-je|suis-je|vais-je)\b"
 )
+# The article's subject (training, the cloud, a career change) or the asker's circumstances.
 CAREER = re.compile(
-    r"reconver|carriere|metier|emploi|boulot|job|travail|career|switch|retrain|formation|"
-    r"former|cours|course|training|cloud|tech|informatique|chomage|licenci|laid off|unemploy|"
-    r"diplome|degree|\bbac\b|\bage\b|\bans\b|years old|trop tard|too late|too old|vieux|"
-    r"inscri|enrol|sign up|postul|apply|debut|beginner|start|commencer|embauch|hire|hired"
+    r"cloud|tech|informati|numerique|digital|reconver|retrain|career|carriere|"
+    r"changer de (metier|voie|job|travail)|switch|formation|training|programme|program\b|"
+    r"\bcours\b|course|amazon|\baws\b|gaines|analyste|analyst|metier|"
+    r"\d+ ?ans\b|years? old|\b(i'm|i am) \d+|trop (tard|vieux|vieille)|too (old|late)|\bage\b|"
+    r"chomage|unemploy|laid off|licenci|quitte|leaving|stay-at-home|au foyer|diplome|degree|"
+    r"\bbac\b|high school|gratuit|\bfree\b|inscri|sign up|enrol|etudier|\bstudy|"
+    r"dans mon cas|in my (case|country|situation)|chez moi|my country|mon pays"
 )
 TOPICS = {
     "cost": r"payer|\bpay\b|paid|cout|\bcost|prix|price|gratuit|\bfree\b|\bcher\b|expensive|"
@@ -32,10 +38,11 @@ TOPICS = {
     "job": r"embauch|\bhire|poste|emploi|\bjobs?\b|travailler chez|work (at|for)|recrut|"
     r"garanti|guarantee",
     "eligibility": r"salarie|employe|already work|deja chez|pour qui|who can|eligib|ouvert a|"
-    r"open to|reserve|only for|seulement pour|nationalit|\bamericains?\b|\bamerican\b",
+    r"open to|reserve|only for|seulement pour|nationalit|\bamericains?\b|\bamericans?\b|"
+    r"etats-unis|\bus (program|programme)|\busa\b",
     "age": r"\d+ ?ans\b|years? old|\bage\b|trop tard|too late|too old|trop vieux|retrait|retire|"
     r"senior|\bjeune|young",
-    "background": r"diplome|degree|\bbac\b|etudes|studies|experience|informatique|\bit\b|"
+    "background": r"diplome|degree|\bbac\b|etudes|studies|experience|informatique|"
     r"background|jamais (fait|code|programme|touche)|never (coded|worked|done)|litter|"
     r"literature|niveau|coach|no tech",
     "start": r"commencer|\bstart|premiere etape|first step|par ou|where do i begin|comment faire|"

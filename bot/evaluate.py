@@ -30,6 +30,8 @@ METRICS = [
     ("yes_no_accuracy", "yes/no accuracy", ""),
     ("yes_no_polarity", "yes/no polarity (answered ones)", "≥ 0.95"),
     ("situation_rubric", "career-situation rubric", "≥ 0.90"),
+    ("situation_precision", "situation detection precision", ""),
+    ("situation_recall", "situation detection recall", ""),
     ("median_latency_s", "median latency (s)", ""),
 ]
 LOWER_IS_BETTER = {"false_abstention", "median_latency_s"}
@@ -70,6 +72,12 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
             sum(s.correct for s in yn if not s.abstained), sum(not s.abstained for s in yn)
         ),
         "situation_rubric": _ratio(sum(s.correct for s in sit), len(sit)),
+        "situation_precision": _ratio(
+            sum(s.advice and s.about_asker for s in scores), sum(s.advice for s in scores)
+        ),
+        "situation_recall": _ratio(
+            sum(s.advice and s.about_asker for s in scores), sum(s.about_asker for s in scores)
+        ),
         "median_latency_s": round(statistics.median(s.latency_s for s in scores), 3),
     }
 

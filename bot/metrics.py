@@ -81,6 +81,8 @@ class Score:
     category: str = ""
     yesno: str | None = None  # the expected polarity of a yes/no case
     says_unknowns: bool | None = None  # for cases that need the "not in the article" part
+    advice: bool = False  # answered as advice (a question taken to be about the asker)
+    about_asker: bool = False  # the case is about the asker's own situation
 
 
 def score_case(
@@ -125,6 +127,8 @@ def score_case(
         case.get("category", ""),
         case.get("yesno"),
         says_unknowns,
+        getattr(answer, "kind", "answer") == "advice",
+        bool(case.get("about_asker")),
     )
 
 

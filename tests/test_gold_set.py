@@ -50,7 +50,7 @@ FIELDS = {
     "paragraphs": list,
 }
 
-OPTIONAL = {"note", "yesno", "needs_unknowns", "unknowns"}
+OPTIONAL = {"note", "yesno", "needs_unknowns", "unknowns", "about_asker"}
 
 # Key facts that are computed from the article rather than quoted from it.
 # Each one is justified by an arithmetic check below; a key-fact group that is
