@@ -43,11 +43,11 @@ test: install browser lint
 
 # All modes side by side; writes eval/results/ (the figures quoted in the README).
 eval: install
-	$(PY) -m bot eval
+	$(PY) -m evals
 
 # Regression gate: fails when a metric drops below eval/gate.json (a little under the last run).
 eval-gate: install
-	$(PY) -m bot eval --modes default,extractive --gate eval/gate.json --out test-artifacts/eval
+	$(PY) -m evals --modes default,extractive --gate eval/gate.json --out test-artifacts/eval
 
 bench: install
 	$(PY) -m bench.run

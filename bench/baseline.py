@@ -21,7 +21,7 @@ def cold_answer(question: str) -> dict[str, Any]:
     from bot.corpus import load_corpus
     from bot.embed import default_embeddings
     from bot.llm import load_generator
-    from bot.textbook import Textbook
+    from evals.textbook import Textbook
 
     settings = get_settings()
     embeddings = default_embeddings("minilm", settings.models_dir)
@@ -29,7 +29,7 @@ def cold_answer(question: str) -> dict[str, Any]:
     if generator is None:
         raise SystemExit("the textbook baseline needs an LLM (BOT_LLM is 'extractive')")
     with tempfile.TemporaryDirectory(prefix="bench-textbook-") as tmp:
-        rag = Textbook(load_corpus(settings.corpus_dir), embeddings, generator.model, tmp)
+        rag = Textbook(load_corpus(settings.corpus_dir), embeddings, generator, tmp)
         text = "".join(rag.stream(question))
     spawn = float(os.environ.get("BENCH_SPAWN_T", "nan"))
     return {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -17,8 +16,8 @@ from bot.config import Settings
 from bot.index import Index, make_client
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
-from bot.textbook import Textbook
 from bot.types import Answer
+from evals.textbook import Textbook
 
 
 def isolated_settings(base: Settings, data_dir: Path) -> Settings:
@@ -85,21 +84,13 @@ def answers(
     }
 
 
-def llm_lock(generator: Any) -> Any:
-    """The lock that serialises calls to the shared llama.cpp context.
-
-    A project call that timed out keeps running in the Generator's worker thread until its
-    next token, so the bench must hold this lock whenever it drives the model itself.
-    """
-    return generator.exclusive() if generator is not None else contextlib.nullcontext()
-
-
 def warm_up(bot: Bot) -> None:
     """``bot.warm_up()``, then wait until the LLM is idle: a warm-up call that hit the time
     limit goes on reading the prompt in the background and would skew what is timed next."""
     bot.warm_up()
-    with llm_lock(bot.generator):
-        pass
+    if bot.generator is not None:
+        with bot.generator.exclusive():
+            pass
 
 
 def restore_prompt_cache(bot: Bot) -> None:
@@ -107,8 +98,7 @@ def restore_prompt_cache(bot: Bot) -> None:
     which the textbook's calls replaced, so the first timed question does not pay for it."""
     if bot.generator is not None:
         messages, _ = bot.messages("?", "fr", bot.retriever.retrieve("cloud"))
-        with llm_lock(bot.generator):
-            bot.generator.prepare(messages)
+        bot.generator.restore(messages)
 
 
 def retrieval(bot: Bot, rag: Textbook, questions: list[str], reps: int) -> dict[str, Any]:
@@ -176,13 +166,12 @@ def prompt_tokens(bot: Bot, rag: Textbook, questions: list[str]) -> dict[str, An
     """Prompt sizes, in model tokens: what each pipeline makes the LLM read per question."""
     from bot.language import detect_language
 
-    llama = getattr(bot.generator.model, "client", None) if bot.generator else None
-    if llama is None:
+    generator = bot.generator
+    if generator is None or generator.count_tokens("?") is None:
         return {}
 
     def count(messages: list[Any]) -> int:
-        text = "\n".join(str(m.content) for m in messages)
-        return len(llama.tokenize(text.encode(), add_bos=False))
+        return generator.count_tokens("\n".join(str(m.content) for m in messages)) or 0
 
     project, textbook = [], []
     for q in questions:

@@ -91,17 +91,15 @@ def _setup(tmp: str, log: Log) -> tuple[Any, Any, dict[str, float]]:
     from bot.config import get_settings
     from bot.corpus import load_corpus
     from bot.pipeline import build_bot
-    from bot.textbook import Textbook
+    from evals.textbook import Textbook
 
     settings = project.isolated_settings(get_settings(), Path(tmp) / "data")
     log("building the project bot (embedder, index, LLM)")
     build_s, bot = timed(lambda: build_bot(settings))
     log("warm-up (loads models, fills the prompt cache)")
     warm_s, _ = timed(lambda: project.warm_up(bot))
-    model = bot.generator.model if bot.generator else None
-    lock = project.llm_lock(bot.generator) if model else None
-    rag = Textbook(load_corpus(settings.corpus_dir), bot.index.embeddings, model, f"{tmp}/textbook",
-                   max_tokens=settings.llm_max_tokens, lock=lock)  # fmt: skip
+    rag = Textbook(load_corpus(settings.corpus_dir), bot.index.embeddings, bot.generator,
+                   f"{tmp}/textbook", max_tokens=settings.llm_max_tokens)  # fmt: skip
     return bot, rag, {"build_s": round(build_s, 2), "warm_up_s": round(warm_s, 2)}
 
 

@@ -1,4 +1,7 @@
-"""``python -m bot``: ingest, ask, adduser, serve, eval — a thin adapter over the library."""
+"""``python -m bot``: ingest, ask, adduser, serve — a thin adapter over the library.
+
+The evaluation is apart from the product: ``python -m evals``.
+"""
 
 from __future__ import annotations
 
@@ -91,10 +94,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["eval"]:  # its own options (see bot/evaluate.py)
-        from bot.evaluate import main as eval_main
-
-        return eval_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_adduser)
     p = sub.add_parser("serve", help="serve the web UI")
     p.set_defaults(func=_serve)
-    sub.add_parser("eval", help="run the evaluation (python -m bot eval --help)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -77,17 +77,26 @@ class Generator:
         """Hook run under the lock before each call (the local model restores its prefix)."""
 
     def stream(
-        self, messages: list[BaseMessage], max_tokens: int | None = None, **options: Any
+        self,
+        messages: list[BaseMessage],
+        max_tokens: int | None = None,
+        *,
+        fresh: bool = False,
+        **options: Any,
     ) -> Iterator[str]:
         """Text deltas; raises LLMUnavailable on failure or once the time limit has passed.
 
         The model runs in a worker thread, so a provider that hangs without sending anything
-        still gives up on time; the worker stops at its next token. ``options`` (e.g.
-        temperature, seed) go to the model's call.
+        still gives up on time; the worker stops at its next token. ``fresh`` reads the prompt
+        from an empty context (no cached prefix); ``options`` (e.g. temperature, seed) go to
+        the model's call.
         """
 
         def job(emit: Callable[[str], None], stop: threading.Event) -> None:
-            self.prepare(messages)
+            if fresh:
+                self.forget()
+            else:
+                self.prepare(messages)
             kwargs: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens else {}
             kwargs.update(options)
             for chunk in self.model.stream(messages, **kwargs):
@@ -102,6 +111,17 @@ class Generator:
         self, messages: list[BaseMessage], max_tokens: int | None = None, **options: Any
     ) -> str:
         return "".join(self.stream(messages, max_tokens, **options))
+
+    def forget(self) -> None:
+        """Hook run under the lock: drop any cached prompt state (the local model resets)."""
+
+    def restore(self, messages: list[BaseMessage]) -> None:
+        """Put the cached state of these messages' system prompt back, in the worker."""
+        self.call(lambda emit, stop: self.prepare(messages))
+
+    def count_tokens(self, text: str) -> int | None:
+        """Length of ``text`` in the model's tokens, when the model's tokenizer is at hand."""
+        return None
 
     def choose(
         self, messages: list[BaseMessage], prefill: str, options: Sequence[str]
@@ -205,6 +225,12 @@ class LocalGenerator(Generator):
         roles = {"system": "system", "human": "user", "ai": "assistant"}
         chat = [{"role": roles[m.type], "content": str(m.content)} for m in messages]
         return formatter(messages=chat).prompt  # type: ignore[arg-type]
+
+    def forget(self) -> None:
+        self._llama.reset()
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(self._llama.tokenize(text.encode(), add_bos=False))
 
     def prepare(self, messages: list[BaseMessage]) -> None:
         llama = self._llama

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `bench` is not installed; plain `pytest` (not -m) needs this
-    sys.path.insert(0, str(ROOT))
+from bench import report, scaling, synthetic
+from bench.run import QUICK, empty_results, pick_questions
 
-from bench import report, scaling, synthetic  # noqa: E402
-from bench.run import QUICK, empty_results, pick_questions  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_synthetic_data_is_seeded_and_well_formed():
@@ -82,11 +79,17 @@ def test_llm_answer_stage_with_scripted_models(make_bot, fake_embeddings, settin
 
     from bench.stages import llm_answers
     from bot.corpus import load_corpus
-    from bot.textbook import Textbook
+    from bot.llm import Generator
+    from evals.textbook import Textbook
 
     bot = make_bot("Amazon veut former 29 millions de personnes [1].")
     model = GenericFakeChatModel(messages=iter([AIMessage("Amazon.")]))
-    rag = Textbook(load_corpus(settings.corpus_dir), fake_embeddings, model, str(tmp_path / "tb"))
+    rag = Textbook(
+        load_corpus(settings.corpus_dir),
+        fake_embeddings,
+        Generator(model, "fake", timeout_s=30),
+        str(tmp_path / "tb"),
+    )
     config = dataclasses.replace(QUICK, answer_questions=1, baseline_questions=1)
     out = llm_answers(config, pick_questions(2), bot, rag, lambda _: None, deadline=0)
 

@@ -1,8 +1,8 @@
 """The eval's scoring is itself tested: a metric that cannot fail measures nothing."""
 
-from bot.evaluate import check_gate, summarise
-from bot.metrics import concise, fact_present, forbidden_found, score_case
 from bot.types import Answer, Citation
+from evals.metrics import concise, fact_present, forbidden_found, score_case
+from evals.run import check_gate, summarise
 
 TEXT = "Ce jeudi 10 décembre 2020, Amazon veut former 29 millions de personnes d’ici 2025."
 

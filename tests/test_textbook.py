@@ -4,13 +4,14 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from bot.corpus import load_corpus
-from bot.textbook import Textbook
+from bot.llm import Generator
+from evals.textbook import Textbook
 
 
 def test_textbook_answer_cites_its_top_chunk_verbatim(settings, fake_embeddings) -> None:
     docs = load_corpus(settings.corpus_dir)
     model = GenericFakeChatModel(messages=iter([AIMessage("Amazon wants to train 29 million.")]))
-    rag = Textbook(docs, fake_embeddings, model)
+    rag = Textbook(docs, fake_embeddings, Generator(model, "fake", timeout_s=30))
     a = rag.answer("How many people will Amazon train?")
     assert a.text == "Amazon wants to train 29 million." and a.language == "en"
     assert not a.abstained and len(a.citations) == 1

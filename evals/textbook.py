@@ -7,18 +7,17 @@ logic; its one source is the top chunk.
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.documents import Document as Chunk
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
 from bot.corpus import Document
 from bot.language import detect_language
+from bot.llm import Generator
 from bot.types import Answer, Citation
 
 PROMPT = ChatPromptTemplate.from_messages(
@@ -40,11 +39,10 @@ class Textbook:
         self,
         documents: Sequence[Document],
         embeddings: Embeddings,
-        model: BaseChatModel | None,
+        generator: Generator | None,
         persist_dir: str | None = None,
         k: int = 4,
         max_tokens: int = 200,
-        lock: Any = None,
     ) -> None:
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
@@ -68,9 +66,8 @@ class Textbook:
         )
         self.store.add_documents(self.chunks)
         self.k = k
-        self.model = model
+        self.generator = generator
         self.max_tokens = max_tokens
-        self.lock = lock  # the LLM's lock when the model is shared with the project
 
     def retrieve(self, question: str) -> list[Chunk]:
         return list(self.store.similarity_search(question, k=self.k))
@@ -80,20 +77,18 @@ class Textbook:
         return PROMPT.format_messages(context=context, question=question)
 
     def stream(self, question: str, docs: list[Chunk] | None = None) -> Iterator[str]:
-        """Text deltas of the answer, from an empty model context every time."""
-        if self.model is None:
+        """Text deltas of the answer, from an empty model context every time: a textbook
+        pipeline has no prompt cache of its own, and must not inherit what the previous call
+        (its own or the project's) left in llama.cpp's."""
+        if self.generator is None:
             raise ValueError("the textbook pipeline needs a chat model to stream an answer")
         messages = self.messages(question, self.retrieve(question) if docs is None else docs)
-        with self.lock or contextlib.nullcontext():
-            forget_prompt_cache(self.model)
-            for chunk in self.model.stream(messages, max_tokens=self.max_tokens):
-                if isinstance(chunk.content, str) and chunk.content:
-                    yield chunk.content
+        yield from self.generator.stream(messages, self.max_tokens, fresh=True)
 
     def answer(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
         """The eval's view: the model's text (or the top chunk without one) and that chunk."""
         docs = self.retrieve(question)
-        if self.model is not None:
+        if self.generator is not None:
             text = "".join(self.stream(question, docs))
         else:
             text = docs[0].page_content if docs else ""
@@ -111,14 +106,3 @@ class Textbook:
                 Citation(i, source, d.page_content, start, start + len(d.page_content), paragraph)
             )
         return out
-
-
-def forget_prompt_cache(model: BaseChatModel) -> None:
-    """llama-cpp-python silently reuses the longest prefix shared with the previous prompt.
-
-    A textbook pipeline has no prompt cache of its own; without this reset it would inherit
-    whatever the previous call (its own or the project's) left, depending on call order.
-    """
-    llama = getattr(model, "client", None)
-    if llama is not None and hasattr(llama, "reset"):
-        llama.reset()

@@ -12,9 +12,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.config import ROOT, get_settings
-from bot.metrics import Score, fold_of, score_case
+from bot.config import get_settings
+from evals.calibrate import fit_and_write
+from evals.metrics import Score, fold_of, score_case
 
+ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "gold.jsonl"
 RESULTS = ROOT / "eval" / "results"
 GATE = ROOT / "eval" / "gate.json"
@@ -144,26 +146,10 @@ def check_gate(
     return failures
 
 
-MODEL_SIGNALS = {"p_none", "confirmed", "top_model", "entropy"}
-
-
-def signal_names(mode: str) -> list[str]:
-    """The decision signals a mode's calibrator uses (no model probabilities without a model)."""
-    from bot.decide import SIGNALS
-
-    return [n for n in SIGNALS if mode != "extractive" or n not in MODEL_SIGNALS]
-
-
-def _calibration_file(mode: str) -> Path:
-    return (
-        ROOT / "bot" / ("calibration.json" if mode == "default" else "calibration_extractive.json")
-    )
-
-
 def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any]]:
-    from bot.calibrate import permissive
     from bot.corpus import load_corpus
     from bot.pipeline import Bot, build_bot, evidence_path
+    from evals.calibrate import permissive, signal_names
 
     settings = get_settings()
     bot = build_bot(settings)
@@ -183,9 +169,8 @@ def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any
         systems["extractive"] = plain.answer
     if "textbook" in modes:
         from bot.embed import default_embeddings
-        from bot.textbook import Textbook
+        from evals.textbook import Textbook
 
-        gen = bot.generator
         # The textbook's embedder is MiniLM; reuse the project's when it is the same model.
         minilm = (
             bot.index.embeddings
@@ -195,59 +180,15 @@ def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any
         tb = Textbook(
             load_corpus(settings.corpus_dir),
             minilm,
-            gen.model if gen else None,
+            bot.generator,
             max_tokens=settings.llm_max_tokens,
-            lock=gen.exclusive() if gen else None,
         )
         systems["textbook"] = tb.answer
     return systems
 
 
-def plot_curve(curve: list[dict[str, float]], threshold: float, path: Path, mode: str) -> None:
-    """Coverage (share of questions answered) against the accuracy of those answers."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    ax.plot([p["coverage"] for p in curve], [p["accuracy"] for p in curve], marker="o", ms=3)
-    chosen = min(curve, key=lambda p: abs(p["threshold"] - threshold))
-    ax.scatter(
-        [chosen["coverage"]],
-        [chosen["accuracy"]],
-        color="red",
-        zorder=3,
-        label=f"shipped threshold {threshold:.2f}",
-    )
-    ax.set_xlabel("coverage (share of questions answered)")
-    ax.set_ylabel("accuracy of the answers given")
-    ax.set_title(f"Held-out coverage vs accuracy ({mode})")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _fit_calibrator(
-    mode: str, rows: list[dict[str, Any]], cases: list[dict[str, Any]], out: Path
-) -> None:
-    from bot.calibrate import fit, rows_from
-
-    calibrator, report = fit(rows_from(rows, cases), signal_names(mode))
-    _calibration_file(mode).write_text(json.dumps(calibrator.to_dict(), indent=1) + "\n")
-    (out / f"calibration-{mode}.json").write_text(json.dumps(report, indent=1))
-    plot_curve(report["curve"], report["threshold"], ROOT / "docs" / f"coverage-{mode}.png", mode)
-    print(f"{mode}: held-out {report['held_out']}", file=sys.stderr)
-    for fold in report["folds"]:
-        print(f"  {fold}", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bot eval")
+    p = argparse.ArgumentParser(prog="python -m evals")
     p.add_argument("--modes", default="default,extractive,textbook")
     p.add_argument("--quick", action="store_true", help="every 3rd case only")
     p.add_argument(
@@ -283,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.refit:
         for mode in modes:
             rows = json.loads((args.out / f"{mode}-fit.json").read_text())["cases"]
-            _fit_calibrator(mode, rows, cases, args.out)
+            fit_and_write(mode, rows, cases, args.out)
         return 0
     summaries: dict[str, dict[str, float]] = {}
     args.out.mkdir(parents=True, exist_ok=True)
@@ -296,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({"summary": summary, "cases": rows}, ensure_ascii=False, indent=1)
         )
         if args.fit and mode in {"default", "extractive"}:
-            _fit_calibrator(mode, rows, subset, args.out)
+            fit_and_write(mode, rows, subset, args.out)
     table = markdown(summaries)
     (args.out / "summary.md").write_text(table, encoding="utf-8")
     (args.out / "summary.json").write_text(json.dumps(summaries, indent=1))

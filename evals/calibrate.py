@@ -8,11 +8,16 @@ give the figures reported as held-out; the model refitted on every row is what s
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.decide import Calibrator
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FOLDS = 5
 C = 0.5  # inverse regularisation strength: few cases, so weights are kept small
@@ -155,3 +160,62 @@ def coverage_curve(rows: Sequence[Row], probs: Sequence[float]) -> list[dict[str
                 }
             )
     return points
+
+
+MODEL_SIGNALS = {"p_none", "top_model", "entropy"}
+
+
+def signal_names(mode: str) -> list[str]:
+    """The decision signals a mode's calibrator uses (no model probabilities without a model)."""
+    from bot.decide import SIGNALS
+
+    return [n for n in SIGNALS if mode != "extractive" or n not in MODEL_SIGNALS]
+
+
+def calibration_file(mode: str) -> Path:
+    return (
+        ROOT / "bot" / ("calibration.json" if mode == "default" else "calibration_extractive.json")
+    )
+
+
+def plot_curve(curve: list[dict[str, float]], threshold: float, path: Path, mode: str) -> None:
+    """Coverage (share of questions answered) against the accuracy of those answers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.plot([p["coverage"] for p in curve], [p["accuracy"] for p in curve], marker="o", ms=3)
+    chosen = min(curve, key=lambda p: abs(p["threshold"] - threshold))
+    ax.scatter(
+        [chosen["coverage"]],
+        [chosen["accuracy"]],
+        color="red",
+        zorder=3,
+        label=f"shipped threshold {threshold:.2f}",
+    )
+    ax.set_xlabel("coverage (share of questions answered)")
+    ax.set_ylabel("accuracy of the answers given")
+    ax.set_title(f"Held-out coverage vs accuracy ({mode})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def fit_and_write(
+    mode: str, rows: list[dict[str, Any]], cases: list[dict[str, Any]], out: Path
+) -> None:
+    from evals.calibrate import fit, rows_from
+
+    calibrator, report = fit(rows_from(rows, cases), signal_names(mode))
+    calibration_file(mode).write_text(json.dumps(calibrator.to_dict(), indent=1) + "\n")
+    (out / f"calibration-{mode}.json").write_text(json.dumps(report, indent=1))
+    plot_curve(report["curve"], report["threshold"], ROOT / "docs" / f"coverage-{mode}.png", mode)
+    print(f"{mode}: held-out {report['held_out']}", file=sys.stderr)
+    for fold in report["folds"]:
+        print(f"  {fold}", file=sys.stderr)
