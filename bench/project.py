@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.index import Index, make_client
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
-from bot.types import Answer
+from bot.types import Draft, Final
 from evals.textbook import Textbook
 
 
@@ -33,21 +33,23 @@ def isolated_settings(base: Settings, data_dir: Path) -> Settings:
 def time_stream(stream: Iterable[Any]) -> dict[str, Any]:
     """Time to the first visible output, total time, and the final text.
 
-    The first output is the first text draft; an abstaining project answer shows no draft
-    (a half-typed NOT_FOUND is held back), so there it is the final Answer itself.
+    The project's stream yields ``Draft`` events while a model writes freely and ends with a
+    ``Final``; the textbook's yields text deltas. The first output is the first non-empty
+    text, or the final answer when nothing was drafted (evidence answers are not drafted).
     """
     t0 = time.perf_counter()
     first, parts, last = None, [], None
     for item in stream:
-        if first is None and (isinstance(item, Answer) or (isinstance(item, str) and item)):
+        text = item.text if isinstance(item, Draft) else item if isinstance(item, str) else ""
+        if first is None and (isinstance(item, Final) or text):
             first = time.perf_counter() - t0
-        if isinstance(item, str):
-            parts.append(item)
+        if text:
+            parts.append(text)
         last = item
     run = {"ttft": first, "total": time.perf_counter() - t0, "drafted": bool(parts)}
-    if isinstance(last, Answer):  # model "extractive…" = the LLM failed or timed out
-        fell_back = last.model.startswith("extractive")
-        return run | {"text": last.text, "abstained": last.abstained, "fell_back": fell_back}
+    if isinstance(last, Final):
+        a = last.answer
+        return run | {"text": a.text, "abstained": a.abstained, "fell_back": a.fallback}
     return run | {"text": "".join(parts), "abstained": None, "fell_back": False}
 
 

@@ -88,9 +88,9 @@ def flatten(details: dict[str, Any]) -> dict[str, Any]:
 def _setup(tmp: str, log: Log) -> tuple[Any, Any, dict[str, float]]:
     """The project bot (built and warmed up) and the textbook pipeline on the same models."""
     from bench import project
+    from bot.build import build_bot
     from bot.config import get_settings
     from bot.corpus import load_corpus
-    from bot.pipeline import build_bot
     from evals.textbook import Textbook
 
     settings = project.isolated_settings(get_settings(), Path(tmp) / "data")

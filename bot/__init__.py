@@ -18,6 +18,6 @@ __all__ = [
 
 def answer(question: str, history: list[dict[str, str]] | None = None) -> Answer:
     """Answer a question about the article (French or English), citing verbatim spans of it."""
-    from bot.pipeline import answer as _answer
+    from bot.build import answer as _answer
 
     return _answer(question, history)

@@ -15,9 +15,9 @@ from bot.types import BotError
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from bot.build import default_index
     from bot.config import get_settings
     from bot.corpus import load_corpus
-    from bot.pipeline import default_index
 
     settings = get_settings()
     report = default_index(settings).ingest(load_corpus(settings.corpus_dir))
@@ -41,7 +41,7 @@ def _read_question(raw: str) -> str:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.pipeline import get_bot
+    from bot.build import get_bot
 
     question = _read_question(args.question if args.question != "-" else sys.stdin.read())
     ans = get_bot().answer(question)

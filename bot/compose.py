@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from bot.language import LANGUAGE_NAMES
 from bot.retrieve import Passage
 
 LEAD = {
     "fr": "D’après l’article : ",
     "en": "The article says: ",
 }
-TRANSLATED = {"fr": " (traduit)", "en": " (translated from the French)"}
-ORIGINAL = {"fr": "« {text} »", "en": "« {text} » (in French)"}
+TRANSLATED = {"fr": " (traduit)", "en": " (translated from the {source})"}
+ORIGINAL = {"fr": "« {text} »", "en": "« {text} » (in {source})"}
 PREMISE = {
     "fr": "L’article ne mentionne pas {absent}. ",
     "en": "The article does not mention {absent}. ",
@@ -32,6 +33,7 @@ def compose(
 ) -> str:
     """The answer text; the n-th chosen passage is cited as [n]."""
     lang = language if language in LEAD else "en"
+    source = LANGUAGE_NAMES.get(source_language, source_language)
     parts, translated = [], False
     for n, passage in enumerate(chosen, start=1):
         text = passage.text
@@ -39,9 +41,10 @@ def compose(
             parts.append(f"“{gloss}” [{n}]")
             translated = True
         elif language != source_language:
-            parts.append(ORIGINAL[lang].format(text=text) + f" [{n}]")
+            parts.append(ORIGINAL[lang].format(text=text, source=source) + f" [{n}]")
         else:
             parts.append(f"« {text} » [{n}]")
-    lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang] + ": " if translated else LEAD[lang]
+    translated_lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang].format(source=source) + ": "
+    lead = translated_lead if translated else LEAD[lang]
     premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
     return premise + lead + " ".join(parts)

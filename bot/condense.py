@@ -6,10 +6,10 @@ import re
 
 from langchain_core.messages import HumanMessage
 
+from bot.language import LANGUAGE_NAMES
 from bot.llm import Generator, LLMUnavailable
 from bot.prompts import render
 
-LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 MAX_TURNS = 4
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,33 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LLMSpec:
+    """``BOT_LLM`` parsed: the bundled local model, none (extractive), or a LangChain provider."""
+
+    kind: Literal["local", "extractive", "provider"]
+    provider: str = ""
+    model: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> LLMSpec:
+        text = spec.strip()
+        if text in {"", "local"}:
+            return cls("local")
+        if text == "extractive":
+            return cls("extractive")
+        provider, _, model = text.partition(":")
+        return cls("provider", provider.strip(), model.strip())
+
+    @property
+    def serialised(self) -> bool:
+        """Whether answers must be written one at a time (one llama.cpp context)."""
+        return self.kind == "local"
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}" if self.kind == "provider" else self.kind
 
 
 class Settings(BaseSettings):
@@ -83,6 +111,10 @@ class Settings(BaseSettings):
         description="Serve without sign-in on a non-loopback BOT_HOST or a share link "
         "(otherwise the app refuses to start).",
     )
+
+    @property
+    def llm_spec(self) -> LLMSpec:
+        return LLMSpec.parse(self.llm)
 
     @property
     def models_dir(self) -> Path:

@@ -24,7 +24,7 @@ from bot.retrieve import Passage
 from bot.select import Selection, select
 from bot.text import is_instruction
 from bot.translate import Translator
-from bot.types import Answer, AnswerPart
+from bot.types import AnswerPart, Reply
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ MONTHS = {
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "en": "January February March April May June July August September October November December",
 }
+ADVICE_NAME = "advice from the article (no LLM writing)"
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -113,42 +114,35 @@ class EvidencePath:
         selection: Selection,
         article: Article,
         whole: bool,
-    ) -> tuple[Answer, Decision]:
+        model: str,
+    ) -> tuple[Reply, Decision]:
         decision = decide(question, language, selection, article, self.calibrator)
+        confidence = round(decision.confidence, 3)
         if not decision.answer:
-            answer = self.abstain(language, selection, decision.reason)
-            answer.confidence = round(decision.confidence, 3)
-            answer.signals = decision.features
-            return answer, decision
+            reply = self.abstain(language, selection, decision.reason, model)
+            reply.confidence, reply.signals = confidence, decision.features
+            return reply, decision
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
         text = compose(chosen, language, self.source_language, self.translation, absent)
-        answer = Answer(
-            text=text,
-            citations=build_citations(range(1, len(chosen) + 1), chosen),
-            abstained=False,
-            language=language,
-            standalone_question="",
-            confidence=round(decision.confidence, 3),
-            signals=decision.features,
-        )
-        return answer, decision
+        citations = build_citations(range(1, len(chosen) + 1), chosen)
+        reply = Reply(text, citations, False, model, confidence=confidence)
+        reply.signals = decision.features
+        return reply, decision
 
-    def advise(self, question: str, language: str, everything: Sequence[Passage]) -> Answer | None:
+    def advise(self, question: str, language: str, everything: Sequence[Passage]) -> Reply | None:
         """An advice answer when the question is about the asker's situation, else None."""
         advice = self.profile.advice
-        if advice is None or not is_situation(question):
+        if advice is None or not is_situation(question, advice):
             return None
         parts, followups = advise(question, language, advice, partial(self._quote, language))
         quotes = [q for p in parts for q in p.quotes]
-        return Answer(
-            text=" ".join(p.text for p in parts),
-            citations=build_citations(
-                range(1, len(quotes) + 1), [_span(q, everything) for q in quotes]
-            ),
+        spans = [_span(q, everything) for q in quotes]
+        return Reply(
+            " ".join(p.text for p in parts),
+            build_citations(range(1, len(quotes) + 1), spans),
             abstained=False,
-            language=language,
-            standalone_question="",
+            model=ADVICE_NAME,
             kind="advice",
             parts=[AnswerPart(p.role, p.text) for p in parts],
             followups=followups,
@@ -160,7 +154,7 @@ class EvidencePath:
         gloss = self.translation(quote)
         return f"“{gloss}” [{n}]" if gloss else f"« {quote} » [{n}]"
 
-    def abstain(self, language: str, selection: Selection | None, reason: str) -> Answer:
+    def abstain(self, language: str, selection: Selection | None, reason: str, model: str) -> Reply:
         msg = ABSTAIN[language if language in ABSTAIN else "en"]
         closest = [selection.top.passage] if selection and selection.top else []
         if reason == "after the article's date" and self.date:
@@ -176,7 +170,7 @@ class EvidencePath:
             gloss = self.translation(quote) if language != self.source_language else None
             shown = f"“{gloss}”" if gloss else f"« {quote} »"
             text += msg["closest"].format(quote=shown)
-        return Answer(text, build_citations([1] if closest else [], closest), True, language, "")
+        return Reply(text, build_citations([1] if closest else [], closest), True, model)
 
 
 def _span(quote: str, everything: Sequence[Passage]) -> Passage:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.facts import numbers
+from bot.language import LANGUAGE_NAMES
 from bot.retrieve import Passage
 from bot.text import tokens
 
@@ -19,7 +20,7 @@ MIN_DENSE = 0.30  # below this and with no shared word, nothing retrieved is abo
 
 LEAD = {
     "fr": "D’après l’article : « {quote} » [1]",
-    "en": "The article says (in French): « {quote} » [1]",
+    "en": "The article says (in {source}): « {quote} » [1]",
 }
 LEAD_TWO = {
     "fr": " Il précise aussi : « {quote} » [2]",
@@ -52,9 +53,10 @@ def select(question: str, passages: Sequence[Passage], limit: int = 2) -> list[P
     return chosen
 
 
-def compose(chosen: Sequence[Passage], language: str) -> str:
+def compose(chosen: Sequence[Passage], language: str, source_language: str = "fr") -> str:
     lang = language if language in LEAD else "en"
-    text = LEAD[lang].format(quote=chosen[0].text)
+    source = LANGUAGE_NAMES.get(source_language, source_language)
+    text = LEAD[lang].format(quote=chosen[0].text, source=source)
     if len(chosen) > 1:
         text += LEAD_TWO[lang].format(quote=chosen[1].text)
     return text

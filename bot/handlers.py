@@ -18,7 +18,8 @@ from bot import feedback, render
 from bot.config import Settings
 from bot.loader import LOAD_WAIT_S, BotLoader
 from bot.pipeline import Bot
-from bot.types import Answer, BotError
+from bot.profile import Profile
+from bot.types import BotError, Final
 from bot.validate import clean_history, clean_question
 from bot.waitline import Busy, Place, Waitline
 
@@ -52,7 +53,7 @@ def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
     side by side).
     """
     if bot is None:
-        serialised = settings.llm.strip() in {"", "local"}
+        serialised = settings.llm_spec.serialised
     else:
         serialised = bot.generator is not None and bot.generator.serialise
     return 1 if serialised else settings.concurrency
@@ -61,10 +62,16 @@ def answer_limit(settings: Settings, bot: Bot | None = None) -> int:
 class Handlers:
     """The UI's event handlers, sharing the loader, the settings and the line to the model."""
 
-    def __init__(self, loader: BotLoader, settings: Settings, line: Waitline) -> None:
+    def __init__(
+        self, loader: BotLoader, settings: Settings, line: Waitline, profile: Profile | None = None
+    ) -> None:
         self.loader = loader
         self.settings = settings
         self.line = line
+        self.profile = profile or Profile()
+
+    def suggestions(self, language: str) -> list[str]:
+        return self.profile.suggestions.get(language) or self.profile.suggestions.get("en", [])
 
     def _check(self, question: Any, history: list[dict[str, Any]] | None) -> None:
         """Bad input is answered at once, without queueing (the bot checks it again)."""
@@ -102,12 +109,14 @@ class Handlers:
                 for notice in self._wait_for_bot():
                     yield notice, None, ""
                 assert self.loader.bot is not None
-                for item in self.loader.bot.stream(question, history):
-                    if isinstance(item, Answer):
-                        _log_answer("chat", question, item.to_dict(), place)
-                        yield render.answer_to_markdown(item, question), item, ""
+                for event in self.loader.bot.stream(question, history):
+                    if isinstance(event, Final):
+                        _log_answer("chat", question, event.answer.to_dict(), place)
+                        a = event.answer
+                        tips = self.suggestions(a.language)
+                        yield render.answer_to_markdown(a, question, tips), a, ""
                     else:
-                        yield render.draft_to_markdown(item), None, ""
+                        yield render.draft_to_markdown(event.text), None, ""
         except Busy as exc:
             log.info("busy: turned a question away via chat")
             yield render.busy_to_markdown(exc.retry_after_s), None, str(exc)

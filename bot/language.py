@@ -22,6 +22,8 @@ EN_CUES = frozenset(
     will it this that
     """.split()
 )
+# English names of the languages a corpus or a question may be in.
+LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
 WORD = re.compile(r"[\w'’-]+")
 
 

@@ -16,11 +16,9 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from bot.config import Settings
+from bot.config import LLMSpec, Settings
 
 log = logging.getLogger(__name__)
-
-EXTRACTIVE = "extractive"
 
 
 class LLMUnavailable(RuntimeError):
@@ -363,28 +361,27 @@ def load_local(settings: Settings) -> Generator:
     )
 
 
-def load_provider(spec: str, settings: Settings) -> Generator:
+def load_provider(spec: LLMSpec, settings: Settings) -> Generator:
     from langchain.chat_models import init_chat_model
 
-    provider, _, name = spec.partition(":")
-    if not name:
+    if not spec.provider or not spec.model:
         raise LLMUnavailable(
-            f"BOT_LLM={spec!r}: expected 'provider:model', 'local' or 'extractive'"
+            f"BOT_LLM={settings.llm!r}: expected 'provider:model', 'local' or 'extractive'"
         )
     try:
         model = init_chat_model(
-            name, model_provider=provider, temperature=0, timeout=settings.llm_timeout_s
+            spec.model, model_provider=spec.provider, temperature=0, timeout=settings.llm_timeout_s
         )
     except Exception as exc:
         raise LLMUnavailable(f"cannot load {spec}: {type(exc).__name__}: {exc}") from exc
-    return Generator(model, spec, settings.llm_timeout_s, serialise=False)
+    return Generator(model, str(spec), settings.llm_timeout_s, serialise=False)
 
 
 def load_generator(settings: Settings) -> Generator | None:
     """None means extractive answers. Raises LLMUnavailable when the model cannot load."""
-    spec = settings.llm.strip()
-    if spec == EXTRACTIVE:
+    spec = settings.llm_spec
+    if spec.kind == "extractive":
         return None
-    if spec in {"local", ""}:
+    if spec.kind == "local":
         return load_local(settings)
     return load_provider(spec, settings)

@@ -35,6 +35,7 @@ class Advice:
     unknowns: dict[str, dict[str, str]]  # topic → language → what the article does not say
     default_unknowns: tuple[str, ...]
     followups: dict[str, list[str]]
+    subject: tuple[str, ...] = ()  # words that make a personal question about the corpus
 
     def quotes(self) -> list[str]:
         return [*self.story, *(f.quote for f in self.facts)]
@@ -45,6 +46,7 @@ class Profile:
     title: dict[str, str] = field(default_factory=dict)
     summary: dict[str, str] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
+    language: str = "fr"  # the corpus's language
     suggestions: dict[str, list[str]] = field(default_factory=dict)
     advice: Advice | None = None
 
@@ -63,6 +65,7 @@ def _advice(data: dict[str, Any]) -> Advice:
         unknowns={k: dict(v) for k, v in data.get("unknowns", {}).items()},
         default_unknowns=tuple(data.get("default_unknowns", [])),
         followups={k: list(v) for k, v in data.get("followups", {}).items()},
+        subject=tuple(data.get("subject", [])),
     )
 
 
@@ -78,6 +81,7 @@ def load_profile(corpus_dir: Path, corpus_text: str = "") -> Profile:
             title=dict(data.get("title", {})),
             summary=dict(data.get("summary", {})),
             examples=tuple(data.get("examples", [])),
+            language=str(data.get("language", "fr")),
             suggestions={k: list(v) for k, v in data.get("suggestions", {}).items()},
             advice=advice,
         )

@@ -10,17 +10,12 @@ import html
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.types import Answer, BotError
 
-EXAMPLES = [
-    "Combien de personnes Amazon veut-elle former d’ici 2025 ?",
-    "Comment Jarred Gaines s’est-il reconverti dans le cloud ?",
-    "Why is Amazon launching this cloud training programme?",
-    "What job did Jarred Gaines get after his cloud course?",
-]
 LABELS = {
     "fr": {
         "abstain": "⊘ **L’article ne répond pas à cette question.**",
@@ -50,14 +45,6 @@ LABELS = {
         "not_said": "What the article does not say",
         "followups": "To go further:",
     },
-}
-SUGGESTIONS = {
-    "fr": [EXAMPLES[0], EXAMPLES[1], "Pourquoi Amazon lance-t-elle ce programme ?"],
-    "en": [
-        "How many people does Amazon want to train by 2025?",
-        EXAMPLES[3],
-        EXAMPLES[2],
-    ],
 }
 MARK_ID = "cited-span"  # the highlighted span in the article panel
 ARTICLE_HINT = (
@@ -120,19 +107,21 @@ def _footer(answer: Answer, question: str) -> list[str]:
     return lines
 
 
-def answer_to_markdown(answer: Answer, question: str = "") -> str:
-    """The final chat message: text with [n] markers, then notices, what was searched, model."""
+def answer_to_markdown(answer: Answer, question: str = "", suggestions: Sequence[str] = ()) -> str:
+    """The final chat message: text with [n] markers, then notices, what was searched, model.
+
+    An abstention is marked as such and lists ``suggestions``, questions the corpus answers.
+    """
     lab = _labels(answer.language)
     parts = []
     if answer.abstained:
-        suggestions = "\n".join(
-            f"- {escape_markdown(q)}" for q in SUGGESTIONS.get(answer.language, SUGGESTIONS["en"])
-        )
         parts += [
             lab["abstain"],
             f"> *{lab['abstain_note']}*\n>\n> {text_with_markers(answer.text)}",
         ]
-        parts.append(f"**{lab['suggest']}**\n{suggestions}")
+        if suggestions:
+            listed = "\n".join(f"- {escape_markdown(q)}" for q in suggestions)
+            parts.append(f"**{lab['suggest']}**\n{listed}")
     elif answer.kind == "advice" and answer.parts:
         parts += [f"**{lab[p.role]}**\n\n{text_with_markers(p.text)}" for p in answer.parts]
     else:

@@ -65,7 +65,7 @@ class AnswerPart:
         return {"role": self.role, "text": self.text}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
     text: str
     citations: list[Citation]
@@ -81,6 +81,7 @@ class Answer:
     kind: str = "answer"  # "answer" | "advice" (a question about the asker's own situation)
     parts: list[AnswerPart] = field(default_factory=list)  # advice: shows / not_said
     followups: list[str] = field(default_factory=list)  # questions the article answers
+    fallback: bool = False  # extracts shown because the LLM failed, timed out or is missing
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -95,4 +96,61 @@ class Answer:
             "kind": self.kind,
             "parts": [p.to_dict() for p in self.parts],
             "followups": list(self.followups),
+            "fallback": self.fallback,
         }
+
+
+@dataclass
+class Reply:
+    """What an answering path returns; the pipeline adds the context and builds the Answer."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    model: str = ""
+    notices: list[str] = field(default_factory=list)
+    support: list[SentenceSupport] = field(default_factory=list)
+    confidence: float | None = None
+    signals: dict[str, float] = field(default_factory=dict)
+    kind: str = "answer"
+    parts: list[AnswerPart] = field(default_factory=list)
+    followups: list[str] = field(default_factory=list)
+    fallback: bool = False
+
+    def answer(
+        self, language: str, standalone: str, notices: list[str], timings: dict[str, float]
+    ) -> Answer:
+        return Answer(
+            text=self.text,
+            citations=self.citations,
+            abstained=self.abstained,
+            language=language,
+            standalone_question=standalone,
+            notices=[*notices, *self.notices],
+            support=self.support,
+            model=self.model,
+            timings=timings,
+            confidence=self.confidence,
+            signals=self.signals,
+            kind=self.kind,
+            parts=self.parts,
+            followups=self.followups,
+            fallback=self.fallback,
+        )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The draft so far, while a model writes freely (its markers are not verified yet)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The verified answer: the last event of every stream."""
+
+    answer: Answer
+
+
+Event = Draft | Final

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gradio as gr
 
 from bot import auth, panels, render
-from bot.config import get_settings
+from bot.build import get_bot
+from bot.config import Settings, get_settings
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
-from bot.pipeline import Bot, get_bot
+from bot.pipeline import Bot
+from bot.profile import Profile, load_profile
+from bot.types import BotError
 from bot.waitline import Waitline
 
 log = logging.getLogger(__name__)
 
-TITLE = "Amazon veut former 29 millions de personnes au cloud computing d’ici 2025"
 GRADIO_THREADS = 40  # Gradio's default worker threads, kept free for everything but answers
 GRADIO_BACKLOG = 256  # events waiting for a worker thread before Gradio answers HTTP 503
 SIGN_IN_MESSAGE = (
@@ -56,7 +58,7 @@ def _api(handlers: Handlers) -> None:
     gr.api(feedback, api_name="feedback")
 
 
-def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
+def _chat_column(examples: Sequence[str]) -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
     chat = gr.Chatbot(
         elem_id="chat",
         label="Chat",
@@ -75,8 +77,18 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button]:
             max_lines=4,
         )
         send = gr.Button("Send", elem_id="send", variant="primary", scale=1, min_width=80)
-    gr.Examples(render.EXAMPLES, inputs=box, label="Exemples / Examples")
+    if examples:
+        gr.Examples(list(examples), inputs=box, label="Exemples / Examples")
     return chat, box, send
+
+
+def _profile(settings: Settings) -> Profile:
+    """The corpus profile for the page's wording (an unreadable one is logged, not fatal)."""
+    try:
+        return load_profile(settings.corpus_dir)
+    except BotError as exc:
+        log.warning("corpus profile not used: %s", exc)
+        return Profile()
 
 
 def create_app(bot: Bot | Callable[[], Bot] = get_bot, line: Waitline | None = None) -> gr.Blocks:
@@ -93,14 +105,17 @@ def create_app(bot: Bot | Callable[[], Bot] = get_bot, line: Waitline | None = N
         given = bot
         loader, limit = BotLoader(lambda: given), answer_limit(settings, given)
     line = line or Waitline(limit, settings.queue_max)
-    handlers = Handlers(loader.start(), settings, line)
+    profile = _profile(settings)
+    handlers = Handlers(loader.start(), settings, line, profile)
+    title = profile.text("title", "fr") or "Cloud career bot"
     with gr.Blocks(title="Cloud career bot", analytics_enabled=False) as demo:
-        gr.Markdown(f"## {TITLE}\nAnswers cite verbatim passages of the article (Dec. 2020).")
+        gr.Markdown(f"## {render.escape_markdown(title)}\nAnswers cite verbatim passages of the "
+                    "article.")  # fmt: skip
         status = gr.Markdown(handlers.loader.status, elem_id="status")
         turns, shown = gr.State([]), gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
-                chat, box, send = _chat_column()
+                chat, box, send = _chat_column(profile.examples)
             with gr.Column(scale=2):
                 sources = gr.HTML(
                     render.sources_html(None),

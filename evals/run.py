@@ -147,8 +147,9 @@ def check_gate(
 
 
 def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any]]:
+    from bot.build import build_bot, evidence_path
     from bot.corpus import load_corpus
-    from bot.pipeline import Bot, build_bot, evidence_path
+    from bot.pipeline import Bot
     from evals.calibrate import permissive, signal_names
 
     settings = get_settings()

@@ -45,7 +45,7 @@ def chroma_url(tmp_path_factory):
 
 
 def test_answer_through_a_chroma_server(chroma_url, settings) -> None:
-    from bot.pipeline import build_bot, default_index
+    from bot.build import build_bot, default_index
 
     s = settings.model_copy(update={"chroma_url": chroma_url, "llm": "extractive"})
     bot = build_bot(s)

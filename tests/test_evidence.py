@@ -11,11 +11,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from bot.build import evidence_path
 from bot.corpus import load_corpus
 from bot.decide import Calibrator
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
-from bot.pipeline import Bot, evidence_path
+from bot.pipeline import Bot
 from bot.retrieve import Retriever
 from bot.select import Candidate, choose_units
 from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers

@@ -14,8 +14,6 @@ are recorded in test-artifacts/load.json, never asserted.
 from __future__ import annotations
 
 import json
-import math
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from bench.stats import summary
 from tests.apprunner import ROOT, App, running_app
 
 pytestmark = [pytest.mark.server, pytest.mark.real_models, pytest.mark.timeout(2700)]
@@ -42,8 +41,6 @@ TOTAL_TIMEOUT_S = 900  # the whole concurrent phase: each call gets what is left
 REFERENCE_TIMEOUT_S = 300  # one single-user answer
 ARTICLE = (ROOT / "corpus" / "000_88c982e0d93ec0a5.txt").read_text(encoding="utf-8")
 ARTIFACT = ROOT / "test-artifacts" / "load.json"
-FALLBACK = re.compile(r"unavailable|pas disponible", re.IGNORECASE)
-EXTRACTIVE = "extractive (no LLM)"
 
 
 @dataclass
@@ -92,17 +89,8 @@ def _session(app: App, question: str, start: threading.Barrier) -> Session:
         client.close()
 
 
-def _percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 2)
-
-
 def _fallback(result: dict[str, Any]) -> bool:
-    notices = " ".join(result.get("notices", []))
-    return result.get("model") == EXTRACTIVE or bool(FALLBACK.search(notices))
+    return bool(result.get("fallback"))
 
 
 def _same(result: dict[str, Any], reference: dict[str, Any]) -> bool:
@@ -128,9 +116,9 @@ def _report(
         "fallbacks": sum(1 for s in answered if _fallback(s.result or {})),
         "wall_s": round(wall, 2),
         "throughput_answers_per_s": round(len(answered) / wall, 4) if wall else None,
-        "latency_s": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)},
-        "queue_wait_s": {"p50": _percentile(waits, 50), "p95": _percentile(waits, 95)},
-        "service_s": {"p50": _percentile(services, 50), "p95": _percentile(services, 95)},
+        "latency_s": summary(latencies, digits=2),
+        "queue_wait_s": summary(waits, digits=2),
+        "service_s": summary(services, digits=2),
         "most_answers_at_once": line["peak_answering"],
         "most_waiting_at_once": line["peak_waiting"],
         "single_user_latency_s": {q: round(r.latency_s, 2) for q, r in references.items()},

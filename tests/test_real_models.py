@@ -9,7 +9,7 @@ pytestmark = pytest.mark.real_models
 
 @pytest.fixture(scope="module")
 def bot():
-    from bot.pipeline import get_bot
+    from bot.build import get_bot
 
     b = get_bot()
     b.warm_up()

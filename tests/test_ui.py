@@ -17,7 +17,7 @@ import pytest
 from bot import render, ui
 from bot.handlers import Handlers, answer_limit
 from bot.loader import BotLoader
-from bot.types import Answer, BotError, Citation, InvalidQuestion
+from bot.types import Answer, BotError, Citation, Draft, Final, InvalidQuestion
 from bot.waitline import Waitline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,12 +92,13 @@ def test_abstention_looks_different_and_suggests_questions():
         "L’article ne le dit pas. Le passage le plus proche qu’il contient est [1] : « … »",
         abstained=True,
     )
-    md = render.answer_to_markdown(answer)
-    plain = render.answer_to_markdown(make_answer())
+    tips = ["Combien de personnes Amazon veut-elle former ?", "Qui est Jarred Gaines ?"]
+    md = render.answer_to_markdown(answer, suggestions=tips)
+    plain = render.answer_to_markdown(make_answer(), suggestions=tips)
     assert md.startswith("⊘") and not plain.startswith("⊘")
     assert "L’article ne répond pas" in md and "L’article ne répond pas" not in plain
-    suggestions = [q for q in render.SUGGESTIONS["fr"] if render.escape_markdown(q) in md]
-    assert len(suggestions) >= 2
+    assert all(render.escape_markdown(q) in md for q in tips)
+    assert not any(render.escape_markdown(q) in plain for q in tips)
     english = render.answer_to_markdown(
         make_answer("The article does not say.", abstained=True, language="en")
     )
@@ -237,12 +238,12 @@ class FakeBot:
             raise InvalidQuestion("Please type a question (the input is empty).")
         if question == "boom":
             raise RuntimeError("secret traceback detail")
-        yield "Amazon veut"
-        yield "Amazon veut former [1"
-        yield self._answer
+        yield Draft("Amazon veut")
+        yield Draft("Amazon veut former [1")
+        yield Final(self._answer)
 
     def answer(self, question, history=None):
-        return list(self.stream(question, history))[-1]
+        return list(self.stream(question, history))[-1].answer
 
 
 @pytest.fixture
