@@ -145,7 +145,6 @@ def evidence(results: dict[str, Any]) -> list[str]:
     """Where the time and memory go, from the details the run collected."""
     d = results.get("details", {})
     tokens = d.get("prompt_tokens", {})
-    big = results.get("scaling", {}).get(BIG, {})
     lines = [
         f"- Build {_fmt(results.get('build_s'))} s, warm-up {_fmt(results.get('warm_up_s'))} s "
         "(reads the cached system prompt).",
@@ -162,12 +161,6 @@ def evidence(results: dict[str, Any]) -> list[str]:
             if "error" not in r
         ),
     ]
-    if big.get("all_chunks_error"):
-        reason = big["all_chunks_error"].split(") ")[-1]
-        lines.append(
-            f"- At {int(BIG):,} chunks `Index.all_chunks()` fails ({reason}); "
-            "the hybrid figures there used a paged get."
-        )
     return lines
 
 
@@ -202,11 +195,6 @@ def plot_scaling(scaling: dict[str, Any], path: Path) -> None:
         for stat, style in (("p50", "-o"), ("p95", "--s")):
             values = [scaling[str(n)][key][stat] for n in sizes]
             ax.plot(sizes, values, style, color=color, label=f"{label} {stat}")
-    for n in sizes:
-        if scaling[str(n)].get("all_chunks_error"):
-            y = scaling[str(n)]["hybrid_ms"]["p50"]
-            ax.annotate("all_chunks() fails here;\ntimed with paged get", (n, y),
-                        textcoords="offset points", xytext=(-120, 12), fontsize=7)  # fmt: skip
     ax.axhline(20, color="grey", linestyle=":", label="target 20 ms")
     ax.set(xscale="log", yscale="log", xlabel="chunks in the store", ylabel="latency (ms)")
     plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cite import split_sentences, strip_markers
+from bot.cite import markers, split_sentences, strip_markers
 from bot.facts import numbers, unsupported_facts
 from bot.language import detect_language
 from bot.text import fold
@@ -150,7 +150,7 @@ def _alce(answer: Any, gold_paras: set[int]) -> tuple[int, int, int]:
     sentences = [s for s in split_sentences(answer.text) if own_words(s)]
     supported = precise = 0
     for s in sentences:
-        ids = [int(n) for n in re.findall(r"\[(\d+)", s) if int(n) in by_id]
+        ids = [n for n in markers(s) if n in by_id]
         quotes = " ".join(by_id[i].quote for i in ids)
         if ids and not unsupported_facts(own_words(s), quotes):
             supported += 1
