@@ -103,6 +103,19 @@ def restore_prompt_cache(bot: Bot) -> None:
         bot.generator.restore(messages)
 
 
+def advice(bot: Bot, questions: list[str], reps: int) -> dict[str, Any]:
+    """Advice answers: time to the first visible output and to the whole answer, and their
+    length (the answers' own limit is 1,200 characters)."""
+    runs = [time_stream(bot.stream(q)) for _ in range(reps) for q in questions]
+    kinds = [bot.answer(q).kind for q in questions]
+    return {
+        "ttft_s": summary(r["ttft"] for r in runs if r["ttft"] is not None),
+        "total_s": summary(r["total"] for r in runs),
+        "chars_max": max(len(r["text"]) for r in runs),
+        "advice_share": round(kinds.count("advice") / len(kinds), 2),
+    }
+
+
 def retrieval(bot: Bot, rag: Textbook, questions: list[str], reps: int) -> dict[str, Any]:
     """Per-question retrieval latency (query embedding included) on both sides."""
     embed = bot.index.embeddings.embed_query

@@ -115,6 +115,7 @@ def empty_results(quick: bool, config: Config) -> dict[str, Any]:
         query_embed_p50_ms query_embed_1_thread_p50_ms
         ttft_p50_s ttft_p95_s baseline_ttft_p50_s baseline_ttft_p95_s
         answer_p50_s answer_p95_s baseline_answer_p50_s baseline_answer_p95_s
+        advice_first_p50_s advice_answer_p50_s advice_answer_p95_s advice_chars_max
         extractive_p50_ms extractive_p95_ms
         cold_start_s baseline_cold_start_s ui_ready_s build_s warm_up_s
         ingest_chunks_per_s baseline_ingest_chunks_per_s

@@ -74,6 +74,10 @@ FLAT = {
     "baseline_ttft_p95_s": "baseline_answers.ttft_s.p95",
     "baseline_answer_p50_s": "baseline_answers.total_s.p50",
     "baseline_answer_p95_s": "baseline_answers.total_s.p95",
+    "advice_first_p50_s": "advice.ttft_s.p50",
+    "advice_answer_p50_s": "advice.total_s.p50",
+    "advice_answer_p95_s": "advice.total_s.p95",
+    "advice_chars_max": "advice.chars_max",
 }
 
 
@@ -127,6 +131,15 @@ def in_process(config: Any, questions: list[str], log: Log, llm_deadline: float)
     return out
 
 
+# Questions about the asker's own situation (not from the gold set), for advice answers.
+ADVICE_QUESTIONS = [
+    "J’ai 44 ans et je suis caissière. Est-ce que je peux encore me reconvertir dans le cloud ?",
+    "I'm a 29-year-old waiter who lost my job. What would I need to do to follow Gaines's path?",
+    "Je n’ai pas le bac, est-ce que cette formation est faite pour moi ?",
+    "I'm a nurse thinking about a career change. Could this programme help me?",
+]
+
+
 def llm_answers(
     config: Any, questions: list[str], bot: Any, rag: Any, log: Log, deadline: float
 ) -> dict[str, Any]:
@@ -151,8 +164,11 @@ def llm_answers(
         for side, r in (("textbook", theirs), ("project", mine))
         if r["skipped_for_time"]
     ]
+    log(f"advice answers: {len(ADVICE_QUESTIONS)} questions about the asker's situation")
+    advice = project.advice(bot, ADVICE_QUESTIONS, config.answer_reps)
     tokens = project.prompt_tokens(bot, rag, questions)
     details = {"answers": mine, "baseline_answers": theirs, "prompt_tokens": tokens}
+    details["advice"] = advice
     return flatten(details) | {"notes": notes}
 
 
