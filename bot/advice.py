@@ -70,6 +70,7 @@ NOT_SAID = {
     "en": "What the article does not say: {items}. Check these with the training providers.",
 }
 MAX_FACTS = 2
+MAX_LEADS = 2
 MAX_CHARS = 1200
 
 
@@ -116,7 +117,9 @@ def advise(
     """
     lang = language if language in NOT_SAID else "en"
     topics = concerns(question)
-    lead = advice.leads[next((t for t in advice.lead_order if t in topics), "general")][lang]
+    # The leads of the concerns raised, most pressing first (two at most), else the general one.
+    framed = [t for t in advice.lead_order if t in topics and t in advice.leads][:MAX_LEADS]
+    lead = " ".join(advice.leads[t][lang] for t in framed or ["general"])
     facts = [f for f in advice.facts if set(f.topics) & set(topics)] or [
         f for f in advice.facts if "general" in f.topics
     ]

@@ -130,10 +130,20 @@ class EvidencePath:
         reply.signals = decision.features
         return reply, decision
 
-    def advise(self, question: str, language: str, everything: Sequence[Passage]) -> Reply | None:
-        """An advice answer when the question is about the asker's situation, else None."""
+    def advise(
+        self, question: str, language: str, everything: Sequence[Passage], asked: str = ""
+    ) -> Reply | None:
+        """An advice answer when the question is about the asker's situation, else None.
+
+        ``asked`` is the user's own wording when the question was rewritten from a follow-up:
+        the rewriting may drop the "I" that makes it personal.
+        """
         advice = self.profile.advice
-        if advice is None or not is_situation(question, advice):
+        if advice is None:
+            return None
+        if asked and asked != question and is_situation(asked, advice):
+            question = f"{asked} {question}"
+        elif not is_situation(question, advice):
             return None
         parts, followups = advise(question, language, advice, partial(self._quote, language))
         quotes = [q for p in parts for q in p.quotes]

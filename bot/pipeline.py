@@ -87,7 +87,7 @@ class Bot:
         notices = list(self.notices)
         reply: Reply | None = None
         if self.evidence is not None:
-            reply = self._from_evidence(standalone, language, passages, notices)
+            reply = self._from_evidence(standalone, language, passages, notices, q)
         elif self.generator is not None:
             try:
                 for step in self._generate(standalone, language, passages):
@@ -109,14 +109,19 @@ class Bot:
         yield Final(reply.answer(language, standalone, notices, timings))
 
     def _from_evidence(
-        self, standalone: str, language: str, retrieved: Sequence[Passage], notices: list[str]
+        self,
+        standalone: str,
+        language: str,
+        retrieved: Sequence[Passage],
+        notices: list[str],
+        asked: str,
     ) -> Reply:
         assert self.evidence is not None
         path = self.evidence
         question = question_part(strip_markup(standalone))
         if not question:
             return path.abstain(language, None, "instruction", self.model_name)
-        advice = path.advise(question, language, self.retriever.all_passages())
+        advice = path.advise(question, language, self.retriever.all_passages(), asked)
         if advice is not None:
             return advice
         if question != standalone:
