@@ -1,4 +1,5 @@
-"""Shared fixtures: deterministic fakes for the LLM and embedder, a temporary Chroma store."""
+"""Shared fixtures: a copy of the corpus, settings in a temporary data directory, a fake
+embedder, a temporary Chroma store and a Bot with a fake LLM."""
 
 from __future__ import annotations
 
@@ -55,19 +56,15 @@ def index(settings, fake_embeddings):
 
 @pytest.fixture
 def make_bot(settings, index) -> Callable:
-    """A Bot whose LLM replies with the scripted texts, in order."""
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
+    """A Bot whose LLM answers ``reply(messages)``, or always the text ``reply`` (no LLM
+    without one); see tests/fakes.py."""
     from bot.llm import Generator
     from bot.pipeline import Bot
     from bot.retrieve import Retriever
+    from tests.fakes import Reply, replying
 
-    def factory(*replies: str, top_k: int = 5):
-        generator = None
-        if replies:
-            model = GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
-            generator = Generator(model, "fake", timeout_s=30)
+    def factory(reply: str | Reply | None = None, top_k: int = 5):
+        generator = None if reply is None else Generator(replying(reply), "fake", timeout_s=30)
         return Bot(settings, index, Retriever(index, top_k), generator)
 
     return factory
