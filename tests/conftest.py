@@ -4,7 +4,6 @@ embedder, a temporary Chroma store and a Bot with a fake LLM."""
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,9 +67,3 @@ def make_bot(settings, index) -> Callable:
         return Bot(settings, index, Retriever(index, top_k), generator)
 
     return factory
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
