@@ -84,7 +84,7 @@ class Bot:
         hist = clean_history(history, self.settings.max_history_turns)
         default = detect_language(last_user_question(hist), "fr") if hist else "fr"
         language = detect_language(q, default)
-        standalone = condense(q, hist, language, self.generator)
+        standalone = condense(q, hist, language, self.generator, self.settings.prompts_dir)
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(standalone)
         t2 = time.perf_counter()
@@ -172,13 +172,17 @@ class Bot:
         ids = [p.chunk.id for p in shown]
         # The best passages again, next to the question, where a small model attends most.
         hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
-        system = render("system", passages=numbered)
+        prompts = self.settings.prompts_dir
+        system = render("system", prompts, passages=numbered)
         # Only the whole corpus can show that a figure or name of the question is nowhere in it.
         absent = absent_facts(question, " ".join(p.text for p in shown)) if whole else []
         premise = ""
         if absent:
-            premise = render(f"premise_{language}", absent=", ".join(f"« {a} »" for a in absent))
-        user = render(f"question_{language}", hint=hint, premise=premise, question=question)
+            absent_list = ", ".join(f"« {a} »" for a in absent)
+            premise = render(f"premise_{language}", prompts, absent=absent_list)
+        user = render(
+            f"question_{language}", prompts, hint=hint, premise=premise, question=question
+        )
         return [SystemMessage(system), HumanMessage(user)], shown
 
     def _generate(
@@ -309,8 +313,9 @@ def evidence_path(
     )
     return EvidencePath(
         generator,
-        Translator(generator, settings.data_dir / "translations.json"),
+        Translator(generator, settings.data_dir / "translations.json", settings.prompts_dir),
         Calibrator.bundled(name),
+        settings.prompts_dir,
         source_language=meta.get("language", "fr"),
         date=meta.get("date", ""),
         profile=profile,

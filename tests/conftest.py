@@ -30,7 +30,6 @@ def settings(tmp_path: Path, corpus_dir: Path):
     return Settings(
         data_dir=tmp_path / "data",
         corpus_dir=corpus_dir,
-        prompts_dir=ROOT / "prompts",
         llm="extractive",
         chroma_url="",
     )
