@@ -73,7 +73,8 @@ def _shared_models_dir() -> Path:
     return (data if data.is_absolute() else ROOT / data) / "models"
 
 
-def _data_dir(workdir: Path) -> Path:
+def linked_data_dir(workdir: Path) -> Path:
+    """``workdir/data``, its ``models`` a link to the shared model cache (nothing else shared)."""
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
     models = _shared_models_dir()
@@ -127,7 +128,7 @@ def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) 
     signs in the runner's own client (the app's BOT_AUTH must accept it)."""
     port = free_port()
     app = App(url=f"http://127.0.0.1:{port}/", log=workdir / "app.log", page_up_s=0.0, auth=auth)
-    app.data_dir = _data_dir(workdir)
+    app.data_dir = linked_data_dir(workdir)
     full_env = {
         **os.environ,
         "BOT_DATA_DIR": str(app.data_dir),
