@@ -68,16 +68,17 @@ def python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def _shared_models_dir() -> Path:
+def shared_data_dir() -> Path:
+    """The checkout's data directory (its models are the shared model cache)."""
     data = Path(os.environ.get("BOT_DATA_DIR", ".data"))
-    return (data if data.is_absolute() else ROOT / data) / "models"
+    return data if data.is_absolute() else ROOT / data
 
 
 def linked_data_dir(workdir: Path) -> Path:
     """``workdir/data``, its ``models`` a link to the shared model cache (nothing else shared)."""
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
-    models = _shared_models_dir()
+    models = shared_data_dir() / "models"
     models.mkdir(parents=True, exist_ok=True)  # a link to a missing directory cannot be filled
     (data / "models").symlink_to(models, target_is_directory=True)
     return data

@@ -35,6 +35,17 @@ def settings(tmp_path: Path, corpus_dir: Path):
     )
 
 
+@pytest.fixture(scope="module")
+def real_dirs(tmp_path_factory) -> dict[str, str]:
+    """BOT_CORPUS_DIR and BOT_DATA_DIR for tests with the real models: a copy of the corpus and
+    a fresh data directory whose ``models`` links to the shared model cache."""
+    from tests.apprunner import linked_data_dir
+
+    work = tmp_path_factory.mktemp("real")
+    shutil.copytree(ROOT / "corpus", work / "corpus")
+    return {"BOT_CORPUS_DIR": str(work / "corpus"), "BOT_DATA_DIR": str(linked_data_dir(work))}
+
+
 @pytest.fixture
 def fake_embeddings():
     from langchain_core.embeddings import DeterministicFakeEmbedding
