@@ -114,7 +114,7 @@ def _wait_for_bot(client: Any, proc: subprocess.Popen, app: App) -> dict[str, An
     pytest.fail(f"models not ready within {READY_TIMEOUT_S} s:\n{app.log_tail()}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=STOP_TIMEOUT_S)
@@ -160,4 +160,4 @@ def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) 
         print(f"\npage up in {app.page_up_s:.1f} s; models ready in {app.ready_s:.1f} s")
         yield app
     finally:
-        _stop(proc)
+        stop(proc)
