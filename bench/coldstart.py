@@ -49,6 +49,7 @@ def first_answer(question: str, textbook: bool = False, timeout: float = 300) ->
 
 
 def free_port() -> int:
+    """A TCP port free on loopback now (the benchmarks' and the tests' servers use it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.coldstart import free_port
 from bench.stats import summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +34,6 @@ REQUEST_TIMEOUT_S = 900
 READY_TIMEOUT_S = 600
 LOGGED = re.compile(r"answered via api: ([\d.]+) s in line, ([\d.]+) s answering")
 Log = Callable[[str], None]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _memory_mb(pid: int) -> dict[str, float]:
@@ -60,7 +54,7 @@ def serving(env: dict[str, str], models_dir: Path) -> Iterator[tuple[str, int, P
         data = Path(tmp) / "data"
         data.mkdir()
         (data / "models").symlink_to(models_dir.resolve(), target_is_directory=True)
-        port, log = _free_port(), Path(tmp) / "app.log"
+        port, log = free_port(), Path(tmp) / "app.log"
         full = os.environ | {"BOT_DATA_DIR": str(data), "BOT_PORT": str(port), "BOT_AUTH": ""}
         full |= {"BOT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", **env}
         with log.open("w") as out:

@@ -70,8 +70,9 @@ def evidence_path(
     )
     return EvidencePath(
         generator,
-        Translator(generator, settings.data_dir / "translations.json"),
+        Translator(generator, settings.data_dir / "translations.json", settings.prompts_dir),
         Calibrator.bundled(name),
+        settings.prompts_dir,
         source_language=meta.get("language", "fr"),
         date=meta.get("date", ""),
         profile=profile,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from langchain_core.messages import HumanMessage
 
@@ -33,7 +34,11 @@ def _clean(text: str) -> str:
 
 
 def condense(
-    question: str, history: list[dict[str, str]], language: str, generator: Generator | None
+    question: str,
+    history: list[dict[str, str]],
+    language: str,
+    generator: Generator | None,
+    prompts_dir: Path,
 ) -> str:
     if not history:
         return question
@@ -42,7 +47,11 @@ def condense(
     turns = history[-2 * MAX_TURNS :]
     convo = "\n".join(f"{m['role']}: {m['content'][:600]}" for m in turns)
     prompt = render(
-        "condense", history=convo, question=question, language_name=LANGUAGE_NAMES[language]
+        "condense",
+        prompts_dir,
+        history=convo,
+        question=question,
+        language_name=LANGUAGE_NAMES[language],
     )
     try:
         rewritten = _clean(generator.complete([HumanMessage(prompt)], max_tokens=60))

@@ -7,9 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.prompts import packaged_prompts
+
+# The source checkout, for the evaluation's own files; the bot reads nothing from it.
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,13 +44,20 @@ class LLMSpec:
 
 
 class Settings(BaseSettings):
-    """Every field can be set as ``BOT_<NAME>`` (see ``.env.example``)."""
+    """Every field can be set as ``BOT_<NAME>`` (see ``.env.example``).
+
+    Relative paths are relative to the working directory (the repository root for ``make run``).
+    """
 
     model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(ROOT / ".data", description="Models, index, feedback and logs.")
-    corpus_dir: Path = Field(ROOT / "corpus", description="Documents to index (.txt, .md).")
-    prompts_dir: Path = Field(ROOT / "prompts", description="Prompt templates, loaded by name.")
+    data_dir: Path = Field(Path(".data"), description="Models, index, feedback and logs.")
+    corpus_dir: Path = Field(Path("corpus"), description="Documents to index (.txt, .md).")
+    prompts_dir: Path = Field(
+        "",
+        validate_default=True,
+        description="Prompt templates, loaded by name; empty = those shipped with the package.",
+    )
     chroma_url: str = Field(
         "", description="Chroma server URL; empty = embedded store in data_dir."
     )
@@ -111,6 +121,11 @@ class Settings(BaseSettings):
         description="Serve without sign-in on a non-loopback BOT_HOST or a share link "
         "(otherwise the app refuses to start).",
     )
+
+    @field_validator("prompts_dir", mode="before")
+    @classmethod
+    def _packaged_prompts(cls, value: object) -> object:
+        return value or packaged_prompts()
 
     @property
     def llm_spec(self) -> LLMSpec:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from bot.advice import advise, is_situation
 from bot.cite import build_citations
@@ -75,6 +76,7 @@ class EvidencePath:
     generator: Generator | None
     translator: Translator
     calibrator: Calibrator
+    prompts_dir: Path
     source_language: str = "fr"
     date: str = ""  # publication date of the corpus, from its metadata
     profile: Profile = field(default_factory=Profile)
@@ -102,10 +104,10 @@ class EvidencePath:
     ) -> tuple[Selection, list[str]]:
         """The selection, by the model when it can; notices when it could not."""
         try:
-            return select(question, shown, retrieved, self.generator), []
+            return select(question, shown, retrieved, self.generator, self.prompts_dir), []
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)
-            return select(question, shown, retrieved, None), [str(exc)]
+            return select(question, shown, retrieved, None, self.prompts_dir), [str(exc)]
 
     def answer(
         self,

@@ -54,6 +54,9 @@ class Generator:
     name: str
     timeout_s: float
     serialise: bool = True  # llama.cpp contexts are not thread-safe
+    # OpenAI-compatible servers (llama-cpp-python's among them) read only ``max_tokens``, which
+    # langchain-openai sends as ``max_completion_tokens``: repeat it in the request body.
+    max_tokens_in_body: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -96,6 +99,8 @@ class Generator:
             else:
                 self.prepare(messages)
             kwargs: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens else {}
+            if max_tokens and self.max_tokens_in_body:
+                kwargs["extra_body"] = {"max_tokens": max_tokens}
             kwargs.update(options)
             for chunk in self.model.stream(messages, **kwargs):
                 if stop.is_set():
@@ -152,7 +157,7 @@ class Generator:
                     kind, value = out.get(timeout=max(deadline - time.monotonic(), 0.01))
                 except queue.Empty:
                     raise LLMUnavailable(
-                        f"{self.name} did not answer within {self.timeout_s:.0f} s"
+                        f"{self.name} did not answer within {self.timeout_s:g} s"
                     ) from None
                 if kind == "text":
                     yield value
@@ -374,7 +379,12 @@ def load_provider(spec: LLMSpec, settings: Settings) -> Generator:
         )
     except Exception as exc:
         raise LLMUnavailable(f"cannot load {spec}: {type(exc).__name__}: {exc}") from exc
-    return Generator(model, str(spec), settings.llm_timeout_s, serialise=False)
+    # OpenAI's own API is left as langchain-openai calls it.
+    base_url = str(getattr(getattr(model, "root_client", None), "base_url", ""))
+    compatible = spec.provider == "openai" and "api.openai.com" not in base_url
+    return Generator(
+        model, str(spec), settings.llm_timeout_s, serialise=False, max_tokens_in_body=compatible
+    )
 
 
 def load_generator(settings: Settings) -> Generator | None:

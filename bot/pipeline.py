@@ -80,7 +80,7 @@ class Bot:
         hist = clean_history(history, self.settings.max_history_turns)
         default = detect_language(last_user_question(hist), "fr") if hist else "fr"
         language = detect_language(q, default)
-        standalone = condense(q, hist, language, self.generator)
+        standalone = condense(q, hist, language, self.generator, self.settings.prompts_dir)
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(standalone)
         t2 = time.perf_counter()
@@ -170,13 +170,17 @@ class Bot:
         # The best passages again, next to the question, where a small model attends most.
         hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
         language_name = LANGUAGE_NAMES.get(self.profile.language, self.profile.language)
-        system = render("system", passages=numbered, language=language_name)
+        prompts = self.settings.prompts_dir
+        system = render("system", prompts, passages=numbered, language=language_name)
         # Only the whole corpus can show that a figure or name of the question is nowhere in it.
         absent = absent_facts(question, " ".join(p.text for p in shown)) if whole else []
         premise = ""
         if absent:
-            premise = render(f"premise_{language}", absent=", ".join(f"« {a} »" for a in absent))
-        user = render(f"question_{language}", hint=hint, premise=premise, question=question)
+            absent_list = ", ".join(f"« {a} »" for a in absent)
+            premise = render(f"premise_{language}", prompts, absent=absent_list)
+        user = render(
+            f"question_{language}", prompts, hint=hint, premise=premise, question=question
+        )
         return [SystemMessage(system), HumanMessage(user)], shown
 
     def _generate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
@@ -63,7 +64,7 @@ class Selection:
 
 
 def messages(
-    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage]
+    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage], prompts_dir: Path
 ) -> list[BaseMessage]:
     """The selection prompt: numbered sentences (system, cacheable), hints and question."""
     numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
@@ -72,8 +73,8 @@ def messages(
         f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:HINTS] if p.chunk.id in ids
     )
     return [
-        SystemMessage(render("select_system", sentences=numbered)),
-        HumanMessage(render("select_question", hint=hint, question=question)),
+        SystemMessage(render("select_system", prompts_dir, sentences=numbered)),
+        HumanMessage(render("select_question", prompts_dir, hint=hint, question=question)),
     ]
 
 
@@ -91,6 +92,7 @@ def select(
     shown: Sequence[Passage],
     retrieved: Sequence[Passage],
     generator: Generator | None,
+    prompts_dir: Path,
 ) -> Selection:
     """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence.
 
@@ -103,7 +105,7 @@ def select(
     if by_model:
         assert generator is not None
         options = [f"{i}]" for i in range(len(shown) + 1)]
-        probs = generator.choose(messages(question, shown, retrieved), "[", options)
+        probs = generator.choose(messages(question, shown, retrieved, prompts_dir), "[", options)
         p_none = probs["0]"]
         model = [probs[f"{i}]"] for i in range(1, len(shown) + 1)]
     weight = RETRIEVAL_WEIGHT if by_model else 1.0

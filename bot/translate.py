@@ -143,9 +143,10 @@ def _clean(text: str) -> str:
 class Translator:
     """French → English per sentence, through the chat model, with a JSON cache on disk."""
 
-    def __init__(self, generator: Generator | None, cache_path: Path) -> None:
+    def __init__(self, generator: Generator | None, cache_path: Path, prompts_dir: Path) -> None:
         self.generator = generator
         self.cache_path = cache_path
+        self.prompts_dir = prompts_dir
         self._lock = threading.Lock()
         self._cache: dict[str, dict[str, object]] | None = None
 
@@ -199,7 +200,7 @@ class Translator:
             masked, values = (
                 mask_numbers(prepared) if name == "translate_masked" else (prepared, [])
             )
-            system, _, user = render(name, sentence=masked).partition("\n---\n")
+            system, _, user = render(name, self.prompts_dir, sentence=masked).partition("\n---\n")
             messages: list[BaseMessage] = (
                 [SystemMessage(system), HumanMessage(user)] if user else [HumanMessage(system)]
             )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.coldstart import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_TIMEOUT_S = 120
@@ -62,26 +63,22 @@ class App:
         return fields
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def python() -> str:
     venv = ROOT / ".venv" / "bin" / "python"
     return str(venv) if venv.exists() else sys.executable
 
 
-def _shared_models_dir() -> Path:
+def shared_data_dir() -> Path:
+    """The checkout's data directory (its models are the shared model cache)."""
     data = Path(os.environ.get("BOT_DATA_DIR", ".data"))
-    return (data if data.is_absolute() else ROOT / data) / "models"
+    return data if data.is_absolute() else ROOT / data
 
 
-def _data_dir(workdir: Path) -> Path:
+def linked_data_dir(workdir: Path) -> Path:
+    """``workdir/data``, its ``models`` a link to the shared model cache (nothing else shared)."""
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
-    models = _shared_models_dir()
+    models = shared_data_dir() / "models"
     models.mkdir(parents=True, exist_ok=True)  # a link to a missing directory cannot be filled
     (data / "models").symlink_to(models, target_is_directory=True)
     return data
@@ -117,7 +114,7 @@ def _wait_for_bot(client: Any, proc: subprocess.Popen, app: App) -> dict[str, An
     pytest.fail(f"models not ready within {READY_TIMEOUT_S} s:\n{app.log_tail()}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=STOP_TIMEOUT_S)
@@ -132,7 +129,7 @@ def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) 
     signs in the runner's own client (the app's BOT_AUTH must accept it)."""
     port = free_port()
     app = App(url=f"http://127.0.0.1:{port}/", log=workdir / "app.log", page_up_s=0.0, auth=auth)
-    app.data_dir = _data_dir(workdir)
+    app.data_dir = linked_data_dir(workdir)
     full_env = {
         **os.environ,
         "BOT_DATA_DIR": str(app.data_dir),
@@ -163,4 +160,4 @@ def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) 
         print(f"\npage up in {app.page_up_s:.1f} s; models ready in {app.ready_s:.1f} s")
         yield app
     finally:
-        _stop(proc)
+        stop(proc)

@@ -1,9 +1,9 @@
-"""Shared fixtures: deterministic fakes for the LLM and embedder, a temporary Chroma store."""
+"""Shared fixtures: a copy of the corpus, settings in a temporary data directory, a fake
+embedder, a temporary Chroma store and a Bot with a fake LLM."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,10 +30,20 @@ def settings(tmp_path: Path, corpus_dir: Path):
     return Settings(
         data_dir=tmp_path / "data",
         corpus_dir=corpus_dir,
-        prompts_dir=ROOT / "prompts",
         llm="extractive",
         chroma_url="",
     )
+
+
+@pytest.fixture(scope="module")
+def real_dirs(tmp_path_factory) -> dict[str, str]:
+    """BOT_CORPUS_DIR and BOT_DATA_DIR for tests with the real models: a copy of the corpus and
+    a fresh data directory whose ``models`` links to the shared model cache."""
+    from tests.apprunner import linked_data_dir
+
+    work = tmp_path_factory.mktemp("real")
+    shutil.copytree(ROOT / "corpus", work / "corpus")
+    return {"BOT_CORPUS_DIR": str(work / "corpus"), "BOT_DATA_DIR": str(linked_data_dir(work))}
 
 
 @pytest.fixture
@@ -55,25 +65,15 @@ def index(settings, fake_embeddings):
 
 @pytest.fixture
 def make_bot(settings, index) -> Callable:
-    """A Bot whose LLM replies with the scripted texts, in order."""
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
+    """A Bot whose LLM answers ``reply(messages)``, or always the text ``reply`` (no LLM
+    without one); see tests/fakes.py."""
     from bot.llm import Generator
     from bot.pipeline import Bot
     from bot.retrieve import Retriever
+    from tests.fakes import Reply, replying
 
-    def factory(*replies: str, top_k: int = 5):
-        generator = None
-        if replies:
-            model = GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
-            generator = Generator(model, "fake", timeout_s=30)
+    def factory(reply: str | Reply | None = None, top_k: int = 5):
+        generator = None if reply is None else Generator(replying(reply), "fake", timeout_s=30)
         return Bot(settings, index, Retriever(index, top_k), generator)
 
     return factory
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -164,6 +164,7 @@ def page(app, browser):
     page.close()
 
 
+@pytest.mark.browser
 def test_browser_signs_in_and_asks(page):
     page.fill("#question textarea", QUESTION)
     page.click("#send")
@@ -173,6 +174,7 @@ def test_browser_signs_in_and_asks(page):
     page.screenshot(path=str(ARTIFACTS / "signed-in-chat.png"))
 
 
+@pytest.mark.browser
 def test_browser_shows_a_waiting_question_its_place_then_the_answer(page, clients):
     from playwright.sync_api import expect
 
@@ -191,6 +193,7 @@ def test_browser_shows_a_waiting_question_its_place_then_the_answer(page, client
     assert "29 millions" in _last_reply(page)
 
 
+@pytest.mark.browser
 def test_browser_says_busy_when_the_line_is_full(page, clients):
     from playwright.sync_api import expect
 

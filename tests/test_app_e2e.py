@@ -109,6 +109,7 @@ def browser():
             b.close()
 
 
+@pytest.mark.browser
 def test_browser_chat_cites_and_highlights_the_source(app, browser):
     from playwright.sync_api import expect
 
@@ -150,6 +151,7 @@ def test_browser_chat_cites_and_highlights_the_source(app, browser):
 ADVICE_QUESTION = "J’ai 40 ans, je travaille dans la vente. Puis-je me reconvertir dans le cloud ?"
 
 
+@pytest.mark.browser
 def test_browser_advice_answer_shows_its_parts_and_follow_ups(app, browser):
     from playwright.sync_api import expect
 

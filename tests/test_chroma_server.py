@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.coldstart import free_port
 from bot.corpus import load_corpus
-from tests.conftest import free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.real_models]
 

@@ -65,7 +65,7 @@ def evidence_bot(settings, index, tmp_path):
     path = s.data_dir / "translations.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"choosing-fake": cache}), encoding="utf-8")
-    bot.evidence.translator = Translator(generator, path)
+    bot.evidence.translator = Translator(generator, path, s.prompts_dir)
     return bot
 
 
@@ -183,7 +183,7 @@ def test_translation_checks() -> None:
     )
 
 
-def test_translations_are_cached_per_sentence(tmp_path: Path) -> None:
+def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
     calls = []
 
     class Writer(Generator):
@@ -192,9 +192,9 @@ def test_translations_are_cached_per_sentence(tmp_path: Path) -> None:
             return "The course lasted 12 weeks."
 
     model = GenericFakeChatModel(messages=iter([]))
-    t = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json")
+    t = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json", settings.prompts_dir)
     assert t.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
-    again = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json")
+    again = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json", settings.prompts_dir)
     assert again.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
 
 

@@ -131,3 +131,13 @@ def test_option_probabilities_walk_the_token_trie_only_where_options_branch() ->
     assert probs["2]"] == pytest.approx(0.25)
     assert llama.evaluated == [[1]]  # one step, at the only branching node after the prompt
     assert llama.n_tokens == 10  # the prompt's end is restored for the caller
+
+
+def test_an_openai_compatible_server_is_sent_max_tokens(settings, monkeypatch) -> None:
+    """langchain-openai sends only max_completion_tokens, which such servers ignore."""
+    monkeypatch.setenv("OPENAI_API_KEY", "none")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    s = settings.model_copy(update={"llm": "openai:some-model"})
+    assert load_generator(s).max_tokens_in_body
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert not load_generator(s).max_tokens_in_body  # OpenAI itself: as langchain-openai sends it

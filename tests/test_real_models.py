@@ -1,23 +1,42 @@
-"""A few answers from the real default models (bundled embedder and local LLM)."""
+"""A few answers from the real default models (bundled embedder and local LLM), on a copy of
+the corpus and a data directory of their own."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bot.config import get_settings
+from bot.config import Settings
+from tests.apprunner import linked_data_dir, shared_data_dir
 
 pytestmark = pytest.mark.real_models
 
 
 @pytest.fixture(scope="module")
-def bot():
-    from bot.build import get_bot
+def real_settings(real_dirs) -> Settings:
+    data = Path(real_dirs["BOT_DATA_DIR"])
+    # Start from the translations the checkout's app has made (a copy: read only).
+    cache = shared_data_dir() / "translations.json"
+    if cache.is_file():
+        shutil.copy(cache, data / "translations.json")
+    return Settings(corpus_dir=Path(real_dirs["BOT_CORPUS_DIR"]), data_dir=data)
 
-    b = get_bot()
+
+@pytest.fixture(scope="module")
+def bot(real_settings):
+    from bot.build import build_bot
+
+    b = build_bot(real_settings)
     b.warm_up()
     return b
 
 
-def _text(c) -> str:
-    return (get_settings().corpus_dir / c.source).read_text(encoding="utf-8")
+def _text(settings, c) -> str:
+    return (settings.corpus_dir / c.source).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -27,11 +46,11 @@ def _text(c) -> str:
         ("How many people does Amazon want to train, and by when?", "en"),
     ],
 )
-def test_the_29_million_question(bot, question, language) -> None:
+def test_the_29_million_question(bot, real_settings, question, language) -> None:
     a = bot.answer(question)
     assert not a.abstained and a.language == language
     assert any("29 millions" in c.quote for c in a.citations)
-    assert all(_text(c)[c.start : c.end] == c.quote for c in a.citations)
+    assert all(_text(real_settings, c)[c.start : c.end] == c.quote for c in a.citations)
     assert "2025" in a.text and "29" in a.text
 
 
@@ -48,17 +67,19 @@ def test_off_topic_question_is_refused(bot) -> None:
     assert "Canberra" not in a.text
 
 
-def test_cli_ingest_json_is_idempotent() -> None:
-    import json
-    import subprocess
-    import sys
+def test_cli_ingest_json_is_idempotent(tmp_path) -> None:
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", tmp_path / "corpus")
+    env = os.environ | {
+        "BOT_CORPUS_DIR": str(tmp_path / "corpus"),
+        "BOT_DATA_DIR": str(linked_data_dir(tmp_path)),
+    }
 
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "ingest", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(out.stdout)
-    assert set(report) >= {"documents", "chunks", "added", "skipped"}
-    assert report["added"] == 0 and report["skipped"] == report["chunks"] > 0
+    def ingest() -> dict[str, int]:
+        args = [sys.executable, "-m", "bot", "ingest", "--json"]
+        out = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
+        return json.loads(out.stdout)
+
+    first, second = ingest(), ingest()
+    assert set(first) >= {"documents", "chunks", "added", "skipped"}
+    assert first["added"] == first["chunks"] > 0 and first["skipped"] == 0
+    assert second["added"] == 0 and second["skipped"] == second["chunks"] == first["chunks"]
