@@ -128,7 +128,7 @@ def score_case(
         case.get("yesno"),
         says_unknowns,
         getattr(answer, "kind", "answer") == "advice",
-        bool(case.get("about_asker")),
+        bool(case.get("about_asker", case.get("category") == "situation")),
     )
 
 
