@@ -4,6 +4,7 @@ embedder, a temporary Chroma store and a Bot with a fake LLM."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,3 +78,37 @@ def make_bot(settings, index) -> Callable:
         return Bot(settings, index, Retriever(index, top_k), generator)
 
     return factory
+
+
+# ------------------------------------------------------------------- headless Chromium
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium_or_skip() -> Path:
+    if not CHROMIUM.exists() and shutil.which("make"):
+        subprocess.run(["make", "browser"], cwd=ROOT, timeout=900, check=False)
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing and `make browser` could not install it")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -18,7 +18,7 @@ import pytest
 
 from bot.auth import add_user
 from tests.apprunner import ROOT, App, running_app
-from tests.test_app_e2e import ANSWER_DONE_JS, ANSWER_TIMEOUT_MS, CHROMIUM_ARGS, _chromium_or_skip
+from tests.test_app_e2e import ANSWER_DONE_JS, ANSWER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.server, pytest.mark.real_models, pytest.mark.timeout(1800)]
 
@@ -123,19 +123,6 @@ def test_a_full_line_turns_the_next_request_away_at_once(app):
 
 
 # ------------------------------------------------------------------- the page in Chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium_or_skip()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _sign_in(page, app: App, password: str) -> None:

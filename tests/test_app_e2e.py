@@ -5,8 +5,6 @@ Slow: the app loads the real embedder and LLM (from the model cache) in the back
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,15 +17,6 @@ pytestmark = [pytest.mark.server, pytest.mark.real_models]
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (ROOT / "corpus" / "000_88c982e0d93ec0a5.txt").read_text(encoding="utf-8")
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTION = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
 XSS = "<img src=x onerror=alert(1)>"
 ANSWER_TIMEOUT_MS = 300_000
@@ -81,32 +70,11 @@ ANSWER_DONE_JS = """n => {
 }"""
 
 
-def _chromium_or_skip() -> Path:
-    if not CHROMIUM.exists() and shutil.which("make"):
-        subprocess.run(["make", "browser"], cwd=ROOT, timeout=900, check=False)
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing and `make browser` could not install it")
-    return CHROMIUM
-
-
 def _ask(page, question: str, answers_before: int) -> str:
     page.fill("#question textarea", question)
     page.click("#send")
     page.wait_for_function(ANSWER_DONE_JS, arg=answers_before + 1, timeout=ANSWER_TIMEOUT_MS)
     return page.locator('#chat [data-testid="bot"]').last.inner_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium_or_skip()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.mark.browser
