@@ -112,7 +112,7 @@ class FakeLlama:
 def test_option_probabilities_walk_the_token_trie_only_where_options_branch() -> None:
     import numpy as np
 
-    from bot.llm import option_probabilities
+    from bot.local import option_probabilities
 
     llama = FakeLlama()
 
