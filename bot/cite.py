@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from bot.facts import unsupported_facts
 from bot.retrieve import Passage
-from bot.text import tokens
+from bot.text import sentences, tokens
 from bot.types import Citation, SentenceSupport
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])|\n+")
 # Below this, a sentence shares too little with what it cites (calibrated on eval/gold.jsonl).
 SUPPORT_THRESHOLD = 0.25
 # Words that add nothing of their own to an answer.
@@ -39,7 +38,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a generated answer; markers placed after the full stop stay with it."""
     text = MARKER_RUN.sub(_joined, text.strip())
     text = re.sub(r"([.!?])\s*(\[\d+(?:, \d+)*\])[.!?]?", r" \2\1", text)
-    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+    return sentences(text, ".!?…", starts='A-ZÀ-Ý«"“(')
 
 
 def markers(sentence: str) -> list[int]:

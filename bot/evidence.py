@@ -7,7 +7,6 @@ calibrated confidence (``decide``), and the answer is the evidence itself (``com
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from bot.llm import Generator, LLMUnavailable
 from bot.profile import Profile
 from bot.retrieve import Passage
 from bot.select import Selection, select
-from bot.text import is_instruction
+from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
 
@@ -52,12 +51,11 @@ MONTHS = {
     "en": "January February March April May June July August September October November December",
 }
 ADVICE_NAME = "advice from the article (no LLM writing)"
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def question_part(question: str) -> str:
     """The question without instruction sentences ("ignore the above…"): what is answered."""
-    kept = [s for s in SENTENCE.split(question) if not is_instruction(s)]
+    kept = [s for s in sentences(question) if not is_instruction(s)]
     return " ".join(kept).strip()
 
 

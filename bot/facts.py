@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from itertools import permutations
 
-from bot.text import fold
+from bot.text import fold, sentences
 
 MONTHS = {
     "janvier": 1,
@@ -123,7 +123,7 @@ NOT_NAMES = frozenset(
 
 
 CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w’'-]+")
-SENTENCE_BREAK = re.compile(r"(?<=[.!?:>\]])\s+")
+CLAUSE_ENDS = ".!?:>]"  # a name after "Question :" or a closing tag starts a clause
 
 
 def _value(num: str) -> float:
@@ -244,7 +244,7 @@ def absent_facts(text: str, evidence: str) -> list[str]:
         for m in NUMBER.finditer(text)
         if unsupported_facts(m.group(0), evidence, derived=False)
     ]
-    for part in SENTENCE_BREAK.split(text):
+    for part in sentences(text, CLAUSE_ENDS):
         missing = sorted(n for n in inner_names(part) if not name_supported(n, evidence))
         words = (re.split(r"['’]", m.group(0))[-1] for m in CAPITALISED.finditer(part))
         written = {fold(w): w for w in words}
@@ -255,7 +255,7 @@ def absent_facts(text: str, evidence: str) -> list[str]:
 def inner_names(text: str) -> set[str]:
     """``names`` of each sentence or quotation, a capital that starts one not counted."""
     out: set[str] = set()
-    for part in SENTENCE_BREAK.split(text):
+    for part in sentences(text, CLAUSE_ENDS):
         for piece in re.split(r"[«»“”\"]", part):
             first = re.findall(r"\w+", fold(piece))[:1]
             out |= names(piece) - set(first)

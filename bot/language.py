@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.text import fold
+from bot.text import words
 
 # Cues that settle very short inputs, where statistical detectors guess poorly.
 FR_CUES = frozenset(
     """
     le la les des du de un une et est qui que quoi quel quelle quels combien comment
     pourquoi quand il elle ils sont avec pour dans sur au aux ce cette ses son sa je tu vous
-    nous mon ma mes ne pas plus d l qu c y a-t-il t-il ou où
+    nous mon ma mes ne pas plus d l qu c y ou
     """.split()
 )
 EN_CUES = frozenset(
@@ -24,7 +24,6 @@ EN_CUES = frozenset(
 )
 # English names of the languages a corpus or a question may be in.
 LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
-WORD = re.compile(r"[\w'’-]+")
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +35,7 @@ def _factory() -> None:
 
 def _cue_vote(text: str) -> float:
     """> 0 leans French, < 0 leans English."""
-    words = [fold(w) for w in WORD.findall(text)]
-    parts = [p for w in words for p in re.split(r"['’]", w) if p]
+    parts = words(text)
     fr = sum(p in FR_CUES for p in parts)
     en = sum(p in EN_CUES for p in parts)
     accents = len(re.findall(r"[éèêàùçôîâû]", text.lower()))
@@ -55,7 +53,7 @@ def detect_language(text: str, default: str = "fr") -> str:
     except LangDetectException:
         probs = {}
     fr, en = probs.get("fr", 0.0), probs.get("en", 0.0)
-    if len(WORD.findall(text)) >= 6 and abs(fr - en) > 0.5:
+    if len(words(text)) >= 6 and abs(fr - en) > 0.5:
         return "fr" if fr > en else "en"
     score = vote + 2 * (fr - en)
     if score == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
 ELISION = re.compile(r"\b(?:[cdjlmnst]|qu)'", re.I)
@@ -25,10 +26,32 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=8)
+def _sentence_end(ends: str, starts: str) -> re.Pattern[str]:
+    end = rf"(?<=[{re.escape(ends)}])\s+"
+    return re.compile(rf"{end}(?=[{starts}])|\n+" if starts else end)
+
+
+def sentences(text: str, ends: str = ".!?", starts: str = "") -> list[str]:
+    """The sentences of a short text (a question, an answer), stripped.
+
+    A sentence ends after one of ``ends`` and the whitespace that follows; with ``starts`` (a
+    character class such as ``A-Z«``), only where the next one starts with such a character,
+    and at line breaks. The corpus is cut by pysbd instead (``split.py``): it knows
+    abbreviations and keeps offsets.
+    """
+    return [s.strip() for s in _sentence_end(ends, starts).split(text) if s.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Folded words: letters and digits, split at apostrophes, hyphens and punctuation."""
+    return WORD.findall(fold(text))
+
+
 def tokens(text: str) -> list[str]:
-    words = WORD.findall(ELISION.sub(" ", fold(text)))
+    """Content words for matching: elisions and stopwords dropped, plurals folded."""
     out = []
-    for w in words:
+    for w in WORD.findall(ELISION.sub(" ", fold(text))):
         if w in STOPWORDS:
             continue
         if len(w) > 3 and w[-1] in "sx" and not w.isdigit():
