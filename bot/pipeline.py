@@ -131,7 +131,13 @@ class Bot:
         for reason in failures:
             notices.append(MESSAGES[language]["fallback"].format(reason=reason))
         article = path.article(self.retriever.all_passages(), self.index.version)
-        model = self.model_name if selection.by_model else EXTRACTIVE_NAME
+        model = self.model_name
+        if failures:
+            model = EXTRACTIVE_NAME
+        elif not selection.by_model and self.generator is not None:
+            # A provider without token probabilities: retrieval ranked the evidence, the model
+            # rewrote follow-ups and translated.
+            model = f"{self.model_name}, evidence ranked by retrieval"
         reply, _ = path.answer(question, language, selection, article, whole, model)
         reply.fallback = bool(failures)
         return reply

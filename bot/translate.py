@@ -29,7 +29,7 @@ from bot.facts import (
     unsupported_facts,
 )
 from bot.llm import Generator, LLMUnavailable
-from bot.prompts import render
+from bot.prompts import PromptError, load_prompt, render
 from bot.text import fold
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,18 @@ class Translator:
     def key(sentence: str) -> str:
         return hashlib.sha256(sentence.encode()).hexdigest()[:24]
 
-    def _scope(self) -> str:
-        return self.generator.name if self.generator else ""
+    @property
+    def scope(self) -> str:
+        """Translations are kept per model and per wording of the translation prompts: other
+        prompts (``BOT_PROMPTS_DIR``) get their own translations."""
+        if self.generator is None:
+            return ""
+        try:
+            text = "\n".join(load_prompt(name, self.prompts_dir) for name in PROMPTS)
+        except PromptError:
+            return self.generator.name
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return f"{self.generator.name} (prompts {digest})"
 
     def _entries(self) -> dict[str, dict[str, object]]:
         if self._cache is None:
@@ -164,7 +174,7 @@ class Translator:
             except (OSError, ValueError):
                 data = {}
             self._cache = data if isinstance(data, dict) else {}
-        return self._cache.setdefault(self._scope(), {})  # type: ignore[return-value]
+        return self._cache.setdefault(self.scope, {})  # type: ignore[return-value]
 
     def cached(self, sentence: str) -> Translation | None:
         with self._lock:

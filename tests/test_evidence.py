@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,9 @@ def evidence_bot(settings, index, tmp_path):
             }
     path = s.data_dir / "translations.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"choosing-fake": cache}), encoding="utf-8")
-    bot.evidence.translator = Translator(generator, path, s.prompts_dir)
+    translator = Translator(generator, path, s.prompts_dir)
+    path.write_text(json.dumps({translator.scope: cache}), encoding="utf-8")
+    bot.evidence.translator = translator
     return bot
 
 
@@ -196,6 +198,42 @@ def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
     assert t.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
     again = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json", settings.prompts_dir)
     assert again.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
+
+
+def test_translations_are_kept_per_prompt_wording(settings, tmp_path: Path) -> None:
+    calls = []
+
+    class Writer(Generator):
+        def complete(self, messages, max_tokens=None, **options):
+            calls.append(messages)
+            return "The course lasted 12 weeks."
+
+    other = tmp_path / "prompts"
+    shutil.copytree(settings.prompts_dir, other)
+    (other / "translate.md").write_text(
+        (other / "translate.md").read_text(encoding="utf-8") + "\nKeep it short.", "utf-8"
+    )
+    model = GenericFakeChatModel(messages=iter([]))
+    cache = tmp_path / "t.json"
+    first = Translator(Writer(model, "w", timeout_s=5), cache, settings.prompts_dir)
+    second = Translator(Writer(model, "w", timeout_s=5), cache, other)
+    assert first.scope != second.scope
+    assert first.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
+    assert second.get("Le cours a duré 12 semaines.").ok and len(calls) == 2
+    assert "Keep it short." in str(calls[-1][0].content) + str(calls[-1][-1].content)
+
+
+def test_provider_without_probabilities_is_named_with_retrieval_ranking(settings, index) -> None:
+    """A provider model cannot choose by probabilities: retrieval ranks the evidence, and the
+    answer says so instead of calling itself extractive."""
+    s = settings.model_copy(update={"answering": "evidence"})
+    generator = Generator(GenericFakeChatModel(messages=iter([])), "prov:model", timeout_s=5)
+    bot = Bot(s, index, Retriever(index, 4), generator)
+    bot.evidence = evidence_path(s, generator, load_corpus(s.corpus_dir))
+    bot.evidence.calibrator = ANSWER_ALWAYS
+    a = bot.answer("Combien de semaines a duré le cours de Jarred Gaines ?")
+    assert a.model == "prov:model, evidence ranked by retrieval" and a.citations
+    assert not a.fallback
 
 
 def test_evidence_path_without_model_ranks_by_retrieval(settings, index) -> None:
