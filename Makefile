@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 models: $(STAMP)
 	$(PY) -m bot.models
 
+# Index the corpus and make its sentences' translations (cached; quick once done).
 index: install
-	$(PY) -m bot ingest
+	$(PY) -m bot ingest --warm
 
 run: install
 	$(PY) app.py
@@ -36,8 +37,9 @@ lint: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Unit, real-model, server and browser tests, then the answer-quality gate.
-test: install browser lint
+# Unit, real-model, server and browser tests, then the answer-quality gate. The index and its
+# translations are made first: every app the tests start copies them instead of translating.
+test: install browser lint index
 	$(PY) -m pytest
 	$(MAKE) eval-gate
 

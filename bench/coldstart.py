@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +54,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def scratch_data_dir(workdir: Path, models: Path, translations: Path | None = None) -> Path:
+    """``workdir/data`` for a server run: ``models`` a link to the shared model cache, and a
+    copy of a translations cache when one is given and exists (the run then does not spend
+    its start translating; a copy, so runs never write into each other)."""
+    data = workdir / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    models.mkdir(parents=True, exist_ok=True)  # a link to a missing directory cannot be filled
+    (data / "models").symlink_to(models.resolve(), target_is_directory=True)
+    if translations is not None and translations.is_file():
+        shutil.copy(translations, data / "translations.json")
+    return data
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory now (VmRSS) and at its peak so far (VmHWM), in MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = round(int(value.split()[0]) / 1024, 1)
+    return fields
 
 
 def _http_ok(url: str) -> bool:

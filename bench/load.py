@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.coldstart import free_port
+from bench.coldstart import free_port, memory_mb, scratch_data_dir
 from bench.stats import summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,24 +36,15 @@ LOGGED = re.compile(r"answered via api: ([\d.]+) s in line, ([\d.]+) s answering
 Log = Callable[[str], None]
 
 
-def _memory_mb(pid: int) -> dict[str, float]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = round(int(value.split()[0]) / 1024, 1)
-    return out
-
-
 @contextmanager
-def serving(env: dict[str, str], models_dir: Path) -> Iterator[tuple[str, int, Path]]:
+def serving(
+    env: dict[str, str], models_dir: Path, translations: Path | None = None
+) -> Iterator[tuple[str, int, Path]]:
     """The app on a free loopback port with its models ready: (url, pid, log path)."""
     from gradio_client import Client
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        data = Path(tmp) / "data"
-        data.mkdir()
-        (data / "models").symlink_to(models_dir.resolve(), target_is_directory=True)
+        data = scratch_data_dir(Path(tmp), models_dir, translations)
         port, log = free_port(), Path(tmp) / "app.log"
         full = os.environ | {"BOT_DATA_DIR": str(data), "BOT_PORT": str(port), "BOT_AUTH": ""}
         full |= {"BOT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", **env}
@@ -147,16 +138,18 @@ def run(
 ) -> dict[str, Any]:
     from bot.config import get_settings
 
-    models = get_settings().models_dir
+    settings = get_settings()
+    # The translations the checkout has made are copied in: these figures are about serving.
+    models, translations = settings.models_dir, settings.data_dir / "translations.json"
     out: dict[str, Any] = {"duration_s": duration_s, "backoff_s": BACKOFF_S, "modes": {}}
     for mode in modes:
         log(f"load, {mode}: starting the app")
-        with serving(MODES[mode], models) as (url, pid, app_log):
+        with serving(MODES[mode], models, translations) as (url, pid, app_log):
             figures: dict[str, Any] = {"levels": {}}
             for users in levels:
                 log(f"load, {mode}: {users} concurrent users for {duration_s:.0f} s")
                 figures["levels"][str(users)] = level(url, app_log, users, questions, duration_s)
-            figures["app_memory_mb"] = _memory_mb(pid)
+            figures["app_memory_mb"] = memory_mb(pid)
             out["modes"][mode] = figures
     return out
 

@@ -28,6 +28,13 @@ def _ingest(args: argparse.Namespace) -> int:
             f"{report.documents} document(s), {report.chunks} chunks: {report.added} added, "
             f"{report.skipped} unchanged, {report.removed} removed"
         )
+    if args.warm:
+        from bot.build import build_bot
+
+        bot = build_bot(settings, ingest=False)
+        bot.warm_up()
+        if not args.json:
+            print(f"warmed up: {bot.model_name}; translations in {settings.data_dir}")
     return 0
 
 
@@ -99,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="index the corpus (adds only what changed)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--warm",
+        action="store_true",
+        help="then load the LLM and translate the corpus's sentences, as the app does at start "
+        "(cached in the data directory)",
+    )
     p.set_defaults(func=_ingest)
     p = sub.add_parser("ask", help="answer one question ('-' reads it from stdin)")
     p.add_argument("question")

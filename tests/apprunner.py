@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bench.coldstart import free_port
+from bench.coldstart import free_port, memory_mb, scratch_data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_TIMEOUT_S = 120
@@ -55,12 +55,7 @@ class App:
 
     def memory_mb(self) -> dict[str, float]:
         """The app process's resident memory now (VmRSS) and at its peak so far (VmHWM)."""
-        fields = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = round(int(value.split()[0]) / 1024, 1)
-        return fields
+        return memory_mb(self.pid)
 
 
 def python() -> str:
@@ -74,14 +69,13 @@ def shared_data_dir() -> Path:
     return data if data.is_absolute() else ROOT / data
 
 
-def linked_data_dir(workdir: Path) -> Path:
-    """``workdir/data``, its ``models`` a link to the shared model cache (nothing else shared)."""
-    data = workdir / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    models = shared_data_dir() / "models"
-    models.mkdir(parents=True, exist_ok=True)  # a link to a missing directory cannot be filled
-    (data / "models").symlink_to(models, target_is_directory=True)
-    return data
+def linked_data_dir(workdir: Path, translations: bool = False) -> Path:
+    """``workdir/data``, its ``models`` a link to the shared model cache; with
+    ``translations``, a copy of the checkout's translations cache (read only: a copy)."""
+    shared = shared_data_dir()
+    return scratch_data_dir(
+        workdir, shared / "models", shared / "translations.json" if translations else None
+    )
 
 
 def _fail_if_exited(proc: subprocess.Popen, app: App) -> None:
@@ -129,7 +123,8 @@ def running_app(workdir: Path, auth: tuple[str, str] | None = None, **env: str) 
     signs in the runner's own client (the app's BOT_AUTH must accept it)."""
     port = free_port()
     app = App(url=f"http://127.0.0.1:{port}/", log=workdir / "app.log", page_up_s=0.0, auth=auth)
-    app.data_dir = linked_data_dir(workdir)
+    # The checkout's translations are copied in: the app does not spend its start making them.
+    app.data_dir = linked_data_dir(workdir, translations=True)
     full_env = {
         **os.environ,
         "BOT_DATA_DIR": str(app.data_dir),

@@ -108,8 +108,9 @@ def test_evidence_answer_cites_verbatim_and_the_provider_translates(make) -> Non
     a = bot.answer(QUESTION_EN)
     assert not a.abstained and a.language == "en" and not a.notices, a
     assert _verbatim(bot, a) and any("29 millions" in c.quote for c in a.citations)
+    assert a.model == f"{bot.generator.name}, evidence ranked by retrieval"
     cache = json.loads((bot.settings.data_dir / "translations.json").read_text("utf-8"))
-    made = cache[bot.generator.name]
+    made = cache[bot.evidence.translator.scope]
     assert made and all(entry["text"] for entry in made.values())  # written by the provider
     print(f"\n{a.text}")
 

@@ -83,3 +83,24 @@ def test_cli_ingest_json_is_idempotent(tmp_path) -> None:
     assert set(first) >= {"documents", "chunks", "added", "skipped"}
     assert first["added"] == first["chunks"] > 0 and first["skipped"] == 0
     assert second["added"] == 0 and second["skipped"] == second["chunks"] == first["chunks"]
+
+
+def test_cli_ingest_warm_makes_the_missing_translations(tmp_path) -> None:
+    """`ingest --warm` (make index) translates what the cache lacks, so apps start warm."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", tmp_path / "corpus")
+    data = linked_data_dir(tmp_path, translations=True)
+    env = os.environ | {"BOT_CORPUS_DIR": str(tmp_path / "corpus"), "BOT_DATA_DIR": str(data)}
+    cache = data / "translations.json"
+    if not cache.is_file():
+        pytest.skip("no shared translations to start from (make index makes them)")
+    scopes = json.loads(cache.read_text(encoding="utf-8"))
+    dropped = next(iter(next(iter(scopes.values()))))
+    for entries in scopes.values():
+        entries.pop(dropped, None)
+    cache.write_text(json.dumps(scopes), encoding="utf-8")
+
+    args = [sys.executable, "-m", "bot", "ingest", "--json", "--warm"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
+    assert json.loads(out.stdout)["chunks"] > 0  # still one JSON object on stdout
+    made = [e for e in json.loads(cache.read_text(encoding="utf-8")).values() if dropped in e]
+    assert made and made[0][dropped]["text"]
