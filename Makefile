@@ -32,6 +32,7 @@ run: install
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Chromium for the browser test comes from Debian; Playwright only drives it.
 browser:
