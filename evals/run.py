@@ -43,11 +43,12 @@ def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def _ratio(num: float, den: float) -> float:
-    return round(num / den, 3) if den else 1.0
+def _ratio(num: float, den: float) -> float | None:
+    """num / den, or None when there is nothing to measure (shown as "–", never as 1.00)."""
+    return round(num / den, 3) if den else None
 
 
-def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, float]:
+def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, float | None]:
     ans = [s for c, s in zip(cases, scores, strict=True) if c["answerable"]]
     un = [s for c, s in zip(cases, scores, strict=True) if not c["answerable"]]
     yn = [s for s in scores if s.yesno]
@@ -89,7 +90,7 @@ def run_mode(
     cases: list[dict[str, Any]],
     source_text: Callable[[str], str],
     label: str = "",
-) -> tuple[dict[str, float], list[dict[str, Any]]]:
+) -> tuple[dict[str, float | None], list[dict[str, Any]]]:
     scores, rows = [], []
     for i, case in enumerate(cases, start=1):
         t = time.perf_counter()
@@ -117,7 +118,11 @@ def run_mode(
     return summarise(cases, scores), rows
 
 
-def markdown(summaries: dict[str, dict[str, float]]) -> str:
+def _shown(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def markdown(summaries: dict[str, dict[str, float | None]]) -> str:
     modes = list(summaries)
     lines = [
         "| metric | " + " | ".join(modes) + " | goal (default) |",
@@ -125,13 +130,13 @@ def markdown(summaries: dict[str, dict[str, float]]) -> str:
     ]
     lines.append("| cases | " + " | ".join(str(summaries[m]["cases"]) for m in modes) + " | |")
     for key, label, goal in METRICS:
-        vals = " | ".join(f"{summaries[m][key]:.2f}" for m in modes)
+        vals = " | ".join(_shown(summaries[m][key]) for m in modes)
         lines.append(f"| {label} | {vals} | {goal} |")
     return "\n".join(lines) + "\n"
 
 
 def check_gate(
-    summaries: dict[str, dict[str, float]], gate: dict[str, dict[str, float]]
+    summaries: dict[str, dict[str, float | None]], gate: dict[str, dict[str, float]]
 ) -> list[str]:
     """Metrics that fell below (or, for lower-is-better ones, above) their gate."""
     failures = []
@@ -140,6 +145,9 @@ def check_gate(
             if mode not in summaries:
                 continue
             value = summaries[mode][key]
+            if value is None:
+                failures.append(f"{mode}.{key}: no case measures it (gate {limit})")
+                continue
             worse = value > limit if key in LOWER_IS_BETTER else value < limit
             if worse:
                 failures.append(f"{mode}.{key} = {value} (gate {limit})")
@@ -227,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = json.loads((args.out / f"{mode}-fit.json").read_text())["cases"]
             fit_and_write(mode, rows, cases, args.out)
         return 0
-    summaries: dict[str, dict[str, float]] = {}
+    summaries: dict[str, dict[str, float | None]] = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for mode, ask in _systems(modes, fit=args.fit).items():
         subset = cases[:: args.textbook_every] if mode == "textbook" else cases

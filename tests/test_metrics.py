@@ -2,7 +2,7 @@
 
 from bot.types import Answer, Citation
 from evals.metrics import concise, fact_present, forbidden_found, score_case
-from evals.run import check_gate, summarise
+from evals.run import check_gate, markdown, summarise
 
 TEXT = "Ce jeudi 10 décembre 2020, Amazon veut former 29 millions de personnes d’ici 2025."
 
@@ -87,3 +87,10 @@ def test_summary_and_gate() -> None:
     assert summary["median_latency_s"] == 3.0
     gate = {"default": {"answer_accuracy": 0.4, "abstention": 0.5, "false_abstention": 0.0}}
     assert check_gate({"default": summary}, gate) == ["default.abstention = 0.0 (gate 0.5)"]
+    # Nothing to measure is shown as such, and a gate on it fails instead of passing.
+    assert summary["situation_rubric"] is None and "| career-situation rubric | – |" in markdown(
+        {"default": summary}
+    )
+    assert check_gate({"default": summary}, {"default": {"situation_rubric": 0.9}}) == [
+        "default.situation_rubric: no case measures it (gate 0.9)"
+    ]
