@@ -56,6 +56,7 @@ YES_NO = re.compile(
     re.I,
 )
 YEAR = re.compile(r"\b(19|20)\d\d\b")
+CORE = 2  # the best-ranked sentences that must hold the kind of answer asked for
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,14 @@ def features(
 ) -> dict[str, float]:
     """The signals the decision combines, by name."""
     top = selection.top
-    evidence = " ".join(p.text for p in selection.chosen)
+    # What the model ranks first and second: the kind of answer asked for must be there, not
+    # only in the sentences added around them (their continuations, retrieval's first choice).
+    core = " ".join(c.passage.text for c in selection.candidates[:CORE])
     asked = lemmas(question, language)
     unknown = {w for w in asked if w not in article.vocabulary}
     years = {int(y.group(0)) for y in YEAR.finditer(question)}
     later = any(y > article.year for y in years) if article.year else False
-    named = {n for n in inner_names(evidence) if not name_supported(n, question)}
+    named = {n for n in inner_names(core) if not name_supported(n, question)}
     return {
         "p_none": selection.p_none,
         "top_model": top.model if top else 0.0,
@@ -94,8 +97,8 @@ def features(
         "top_lexical": math.log1p(top.passage.lexical) if top else 0.0,
         "unknown_share": len(unknown) / len(asked) if asked else 0.0,
         "unknown_terms": float(min(len(unknown), 3)),
-        "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(evidence)),
-        "money_missing": float(bool(ASKS_MONEY.search(question)) and not amounts(evidence)),
+        "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(core)),
+        "money_missing": float(bool(ASKS_MONEY.search(question)) and not amounts(core)),
         "off_topic": float(not (top and top.passage.lexical) and len(unknown) >= len(asked) / 2),
         "name_missing": float(bool(ASKS_NAME.search(question)) and not named),
         "after_date": float(later and not all(str(y) in article.text for y in years)),
