@@ -4,7 +4,8 @@ No single signal separates answerable from unanswerable questions (the model's P
 reaches an AUROC of about 0.7), so several are combined by a logistic model fitted on the
 evaluation set with cross-validation (``python -m evals --fit``): the model's
 probabilities, retrieval scores, key terms of the question the article never uses, the kind of
-answer asked for against what the evidence holds, and questions about after the article's date.
+answer asked for against what the best-ranked sentences hold, and questions about after the
+article's date.
 Its output is ``Answer.confidence``: the estimated probability that the answer is right.
 """
 
