@@ -185,38 +185,35 @@ def test_translation_checks() -> None:
     )
 
 
-def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
-    calls = []
+def _writer(calls: list) -> Generator:
+    """A model that always writes the same translation and records what it was given."""
 
     class Writer(Generator):
         def complete(self, messages, max_tokens=None, **options):
             calls.append(messages)
             return "The course lasted 12 weeks."
 
-    model = GenericFakeChatModel(messages=iter([]))
-    t = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json", settings.prompts_dir)
+    return Writer(GenericFakeChatModel(messages=iter([])), "w", timeout_s=5)
+
+
+def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
+    calls = []
+    t = Translator(_writer(calls), tmp_path / "t.json", settings.prompts_dir)
     assert t.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
-    again = Translator(Writer(model, "w", timeout_s=5), tmp_path / "t.json", settings.prompts_dir)
+    again = Translator(_writer(calls), tmp_path / "t.json", settings.prompts_dir)
     assert again.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
 
 
 def test_translations_are_kept_per_prompt_wording(settings, tmp_path: Path) -> None:
     calls = []
-
-    class Writer(Generator):
-        def complete(self, messages, max_tokens=None, **options):
-            calls.append(messages)
-            return "The course lasted 12 weeks."
-
     other = tmp_path / "prompts"
     shutil.copytree(settings.prompts_dir, other)
     (other / "translate.md").write_text(
         (other / "translate.md").read_text(encoding="utf-8") + "\nKeep it short.", "utf-8"
     )
-    model = GenericFakeChatModel(messages=iter([]))
     cache = tmp_path / "t.json"
-    first = Translator(Writer(model, "w", timeout_s=5), cache, settings.prompts_dir)
-    second = Translator(Writer(model, "w", timeout_s=5), cache, other)
+    first = Translator(_writer(calls), cache, settings.prompts_dir)
+    second = Translator(_writer(calls), cache, other)
     assert first.scope != second.scope
     assert first.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
     assert second.get("Le cours a duré 12 semaines.").ok and len(calls) == 2
