@@ -15,6 +15,7 @@ from bot.evidence import EvidencePath
 from bot.index import Index
 from bot.llm import Generator, LLMUnavailable
 from bot.pipeline import Bot
+from bot.profile import Profile
 from bot.retrieve import Retriever
 from bot.types import Answer
 
@@ -33,8 +34,9 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
 
     settings = settings or get_settings()
     index = default_index(settings)
+    documents = load_corpus(settings.corpus_dir)
     if ingest:
-        index.ingest(load_corpus(settings.corpus_dir))
+        index.ingest(documents)
     notices = []
     generator = None
     try:
@@ -42,27 +44,31 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
     except LLMUnavailable as exc:
         log.warning("LLM unavailable: %s", exc)
         notices.append(f"LLM unavailable ({exc}); answers are extracts of the article.")
-    documents = load_corpus(settings.corpus_dir)
     bot = Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
     profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
     language = documents[0].metadata.get("language", "fr") if documents else "fr"
     bot.profile = replace(profile, language=language)
     if settings.answering == "evidence":
-        bot.evidence = evidence_path(settings, generator, documents)
+        bot.evidence = evidence_path(settings, generator, documents, profile)
         bot.use_translations()
     return bot
 
 
 def evidence_path(
-    settings: Settings, generator: Generator | None, documents: list[Any]
+    settings: Settings,
+    generator: Generator | None,
+    documents: list[Any],
+    profile: Profile | None = None,
 ) -> EvidencePath:
-    """The evidence path with its translations cache and the bundled calibrator."""
+    """The evidence path with its translations cache and the bundled calibrator; the corpus
+    profile is read from ``settings.corpus_dir`` unless given."""
     from bot.decide import Calibrator
     from bot.profile import load_profile
     from bot.translate import Translator
 
     meta = documents[0].metadata if documents else {}
-    profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
+    if profile is None:
+        profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
     name = (
         "calibration.json"
         if generator is not None and generator.can_choose
