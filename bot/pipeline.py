@@ -14,7 +14,7 @@ from bot import extractive
 from bot.cite import build_citations, verify
 from bot.condense import condense, last_user_question
 from bot.config import Settings
-from bot.evidence import EvidencePath, question_part
+from bot.evidence import ABSTAIN, EvidencePath, question_part
 from bot.facts import absent_facts
 from bot.index import Index
 from bot.language import LANGUAGE_NAMES, detect_language
@@ -22,6 +22,7 @@ from bot.llm import Generator, LLMUnavailable
 from bot.profile import Profile
 from bot.prompts import render
 from bot.retrieve import Passage, Retriever
+from bot.select import numbered
 from bot.types import Answer, Draft, Event, Final, Reply
 from bot.validate import clean_history, clean_question, strip_markup
 
@@ -31,16 +32,12 @@ NOT_FOUND = "NOT_FOUND"
 EXTRACTIVE_NAME = "extractive (no LLM)"
 MESSAGES = {
     "fr": {
-        "abstain": "L’article ne le dit pas.",
-        "closest": " Le passage le plus proche qu’il contient est [1] : « {quote} »",
         "fallback": "Le modèle de langue n’est pas disponible ({reason}) : voici les extraits de "
         "l’article les plus pertinents.",
         "unsupported": "Des phrases de la réponse générée n’étaient pas appuyées par l’article et "
         "ont été retirées.",
     },
     "en": {
-        "abstain": "The article does not say.",
-        "closest": " The closest passage it has is [1]: « {quote} »",
         "fallback": "The language model is unavailable ({reason}); showing the most relevant "
         "extracts of the article instead.",
         "unsupported": "Sentences of the generated answer that the article does not support were "
@@ -171,13 +168,10 @@ class Bot:
         question, so llama.cpp reuses its cached state and only reads the question.
         """
         shown, whole = self.prompt_passages(retrieved)
-        numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
-        ids = [p.chunk.id for p in shown]
-        # The best passages again, next to the question, where a small model attends most.
-        hint = "\n".join(f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:3])
+        passages, hint = numbered(shown, retrieved)
         language_name = LANGUAGE_NAMES.get(self.profile.language, self.profile.language)
         prompts = self.settings.prompts_dir
-        system = render("system", prompts, passages=numbered, language=language_name)
+        system = render("system", prompts, passages=passages, language=language_name)
         # Only the whole corpus can show that a figure or name of the question is nowhere in it.
         absent = absent_facts(question, " ".join(p.text for p in shown)) if whole else []
         premise = ""
@@ -259,11 +253,11 @@ class Bot:
         )
 
     def _abstain(self, language: str, passages: Sequence[Passage], model: str) -> Reply:
-        msg = MESSAGES[language]
+        msg = ABSTAIN[language]  # the evidence path's wording
         if passages:
-            text = msg["abstain"] + msg["closest"].format(quote=passages[0].text)
+            text = msg[""] + msg["closest"].format(quote=f"« {passages[0].text} »")
             citations = build_citations([1], passages)
         else:
             summary = self.profile.text("summary", language)
-            text, citations = msg["abstain"] + (f" {summary}" if summary else ""), []
+            text, citations = msg[""] + (f" {summary}" if summary else ""), []
         return Reply(text, citations, abstained=True, model=model)

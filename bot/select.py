@@ -63,17 +63,24 @@ class Selection:
         return -sum(p / total * math.log(p / total) for p in ps if p > 0)
 
 
-def messages(
-    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage], prompts_dir: Path
-) -> list[BaseMessage]:
-    """The selection prompt: numbered sentences (system, cacheable), hints and question."""
-    numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
+def numbered(shown: Sequence[Passage], retrieved: Sequence[Passage]) -> tuple[str, str]:
+    """The passages as "[n] text" lines, and the best HINTS retrieved ones again under their
+    numbers (repeated next to the question, where a small model attends most)."""
+    lines = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
     ids = [p.chunk.id for p in shown]
     hint = "\n".join(
         f"[{ids.index(p.chunk.id) + 1}] {p.text}" for p in retrieved[:HINTS] if p.chunk.id in ids
     )
+    return lines, hint
+
+
+def messages(
+    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage], prompts_dir: Path
+) -> list[BaseMessage]:
+    """The selection prompt: numbered sentences (system, cacheable), hints and question."""
+    sentences, hint = numbered(shown, retrieved)
     return [
-        SystemMessage(render("select_system", prompts_dir, sentences=numbered)),
+        SystemMessage(render("select_system", prompts_dir, sentences=sentences)),
         HumanMessage(render("select_question", prompts_dir, hint=hint, question=question)),
     ]
 
