@@ -2,7 +2,8 @@
 
 A sentence is translated on its own (the model never sees what the user asked, so it cannot
 bend the sentence towards the question), checked against the French (numbers, amounts, dates,
-names, negation) and cached on disk per model, so each sentence is translated once.
+names, negation) and cached on disk per model and prompt wording, so each sentence is
+translated once.
 """
 
 from __future__ import annotations
@@ -140,6 +141,19 @@ def _clean(text: str) -> str:
     return line
 
 
+def _scope(generator: Generator | None, prompts_dir: Path) -> str:
+    """Translations are kept per model and per wording of the translation prompts: other
+    prompts (``BOT_PROMPTS_DIR``) get their own translations."""
+    if generator is None:
+        return ""
+    try:
+        text = "\n".join(load_prompt(name, prompts_dir) for name in PROMPTS)
+    except PromptError:
+        return generator.name
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return f"{generator.name} (prompts {digest})"
+
+
 class Translator:
     """French → English per sentence, through the chat model, with a JSON cache on disk."""
 
@@ -149,23 +163,11 @@ class Translator:
         self.prompts_dir = prompts_dir
         self._lock = threading.Lock()
         self._cache: dict[str, dict[str, object]] | None = None
+        self.scope = _scope(generator, prompts_dir)  # the part of the cache file used here
 
     @staticmethod
     def key(sentence: str) -> str:
         return hashlib.sha256(sentence.encode()).hexdigest()[:24]
-
-    @property
-    def scope(self) -> str:
-        """Translations are kept per model and per wording of the translation prompts: other
-        prompts (``BOT_PROMPTS_DIR``) get their own translations."""
-        if self.generator is None:
-            return ""
-        try:
-            text = "\n".join(load_prompt(name, self.prompts_dir) for name in PROMPTS)
-        except PromptError:
-            return self.generator.name
-        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return f"{self.generator.name} (prompts {digest})"
 
     def _entries(self) -> dict[str, dict[str, object]]:
         if self._cache is None:
