@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from bot.advice import advise, is_situation
+from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations
 from bot.compose import compose
 from bot.decide import Article, Calibrator, Decision, decide
@@ -146,7 +146,7 @@ class EvidencePath:
         elif not is_situation(question, advice):
             return None
         parts, followups = advise(question, language, advice, partial(self._quote, language))
-        quotes = [q for p in parts for q in p.quotes]
+        quotes = cited(parts)
         spans = [_span(q, everything) for q in quotes]
         return Reply(
             " ".join(p.text for p in parts),
