@@ -120,23 +120,9 @@ class Reply:
     def answer(
         self, language: str, standalone: str, notices: list[str], timings: dict[str, float]
     ) -> Answer:
-        return Answer(
-            text=self.text,
-            citations=self.citations,
-            abstained=self.abstained,
-            language=language,
-            standalone_question=standalone,
-            notices=[*notices, *self.notices],
-            support=self.support,
-            model=self.model,
-            timings=timings,
-            confidence=self.confidence,
-            signals=self.signals,
-            kind=self.kind,
-            parts=self.parts,
-            followups=self.followups,
-            fallback=self.fallback,
-        )
+        """The Answer: these fields, with the pipeline's context and notices before its own."""
+        own = {**vars(self), "notices": [*notices, *self.notices]}
+        return Answer(**own, language=language, standalone_question=standalone, timings=timings)
 
 
 @dataclass(frozen=True)
