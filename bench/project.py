@@ -49,7 +49,12 @@ def time_stream(stream: Iterable[Any]) -> dict[str, Any]:
     run = {"ttft": first, "total": time.perf_counter() - t0, "drafted": bool(parts)}
     if isinstance(last, Final):
         a = last.answer
-        return run | {"text": a.text, "abstained": a.abstained, "fell_back": a.fallback}
+        return run | {
+            "text": a.text,
+            "abstained": a.abstained,
+            "fell_back": a.fallback,
+            "kind": a.kind,
+        }
     return run | {"text": "".join(parts), "abstained": None, "fell_back": False}
 
 
@@ -107,12 +112,11 @@ def advice(bot: Bot, questions: list[str], reps: int) -> dict[str, Any]:
     """Advice answers: time to the first visible output and to the whole answer, and their
     length (the answers' own limit is 1,200 characters)."""
     runs = [time_stream(bot.stream(q)) for _ in range(reps) for q in questions]
-    kinds = [bot.answer(q).kind for q in questions]
     return {
         "ttft_s": summary(r["ttft"] for r in runs if r["ttft"] is not None),
         "total_s": summary(r["total"] for r in runs),
         "chars_max": max(len(r["text"]) for r in runs),
-        "advice_share": round(kinds.count("advice") / len(kinds), 2),
+        "advice_share": round(sum(r["kind"] == "advice" for r in runs) / len(runs), 2),
     }
 
 
