@@ -1,6 +1,6 @@
 """Fit the abstention calibrator on evaluation runs, with cross-validation.
 
-Input: one run where the bot answered whenever it had evidence (``python -m bot eval --fit``).
+Input: one run where the bot answered whenever it had evidence (``python -m evals --fit``).
 Each row then says whether that evidence answer was right. A logistic model over the decision
 signals predicts it; held-out predictions (5 folds fixed by case id) choose the threshold and
 give the figures reported as held-out; the model refitted on every row is what ships.
@@ -115,7 +115,8 @@ def cross_validate(rows: Sequence[Row], names: Sequence[str]) -> tuple[list[floa
     probs = [0.0] * len(rows)
     per_fold = []
     for k in range(FOLDS):
-        train = [r for r in rows if r.fold != k]
+        # Trained like the shipped model: on the rows the calibrator decides (not the forced).
+        train = [r for r in rows if r.fold != k and not r.forced]
         test_idx = [i for i, r in enumerate(rows) if r.fold == k]
         model = _fit(train, names)
         train_probs = [model.probability(r.signals) for r in train]
