@@ -179,8 +179,15 @@ class Translator:
         return self._cache.setdefault(self.scope, {})  # type: ignore[return-value]
 
     def cached(self, sentence: str) -> Translation | None:
+        """The translation on disk. Without a model (extractive mode, or the LLM failed to
+        load), any model's checked translation of the sentence is used, read only."""
+        key = self.key(sentence)
         with self._lock:
-            entry = self._entries().get(self.key(sentence))
+            entry = self._entries().get(key)
+            if not entry and self.generator is None:
+                scopes: list[Any] = list((self._cache or {}).values())
+                found = [e.get(key) for e in scopes if isinstance(e, dict)]
+                entry = next((e for e in found if e and not e.get("problems")), None)
         if not entry:
             return None
         listed = entry.get("problems", [])

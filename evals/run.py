@@ -171,8 +171,8 @@ def _systems(modes: list[str], fit: bool = False) -> dict[str, Callable[..., Any
     if "extractive" in modes:
         plain = Bot(settings, bot.index, bot.retriever, None)
         if bot.evidence is not None:
+            # As BOT_LLM=extractive runs: the translations on disk, none made.
             plain.evidence = evidence_path(settings, None, load_corpus(settings.corpus_dir))
-            plain.evidence.translator = bot.evidence.translator  # cached translations only
             if fit:
                 plain.evidence.calibrator = permissive(signal_names("extractive"))
         systems["extractive"] = plain.answer

@@ -204,6 +204,19 @@ def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
     assert again.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
 
 
+def test_without_a_model_any_models_checked_translation_is_used(settings, tmp_path) -> None:
+    """Extractive mode (or an LLM that failed to load) reads the translations on disk."""
+    calls = []
+    cache = tmp_path / "t.json"
+    Translator(_writer(calls), cache, settings.prompts_dir).get("Le cours a duré 12 semaines.")
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["other model"] = {Translator.key("Une phrase."): {"text": "Bad.", "problems": ["x"]}}
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    plain = Translator(None, cache, settings.prompts_dir)
+    assert plain.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
+    assert plain.get("Une phrase.") is None and len(calls) == 1
+
+
 def test_translations_are_kept_per_prompt_wording(settings, tmp_path: Path) -> None:
     calls = []
     other = tmp_path / "prompts"
