@@ -10,6 +10,7 @@ from langchain_core.messages import HumanMessage
 from bot.language import LANGUAGE_NAMES
 from bot.llm import Generator, LLMUnavailable
 from bot.prompts import render
+from bot.text import lemmas
 
 MAX_TURNS = 4
 
@@ -25,6 +26,14 @@ def heuristic(question: str, history: list[dict[str, str]]) -> str:
     """Without a model: search with the previous question as context."""
     previous = last_user_question(history)
     return f"{previous} {question}".strip() if previous else question
+
+
+def resolves(rewritten: str, question: str, history: list[dict[str, str]], language: str) -> bool:
+    """Whether the rewrite brought in something the conversation said (a content word of the
+    history that the follow-up lacks). A rewrite that only rephrases ("What is his current
+    job?") leaves the referent unknown; the previous question then gives it."""
+    said = lemmas(" ".join(m["content"] for m in history), language)
+    return bool((lemmas(rewritten, language) - lemmas(question, language)) & said)
 
 
 def _clean(text: str) -> str:
@@ -58,5 +67,7 @@ def condense(
     except LLMUnavailable:
         return heuristic(question, history)
     if not 3 <= len(rewritten) <= 400 or "NOT_FOUND" in rewritten:
+        return heuristic(question, history)
+    if not resolves(rewritten, question, turns, language):
         return heuristic(question, history)
     return rewritten

@@ -3,6 +3,7 @@ and refused."""
 
 import pytest
 
+from bot.condense import resolves
 from bot.corpus import load_corpus
 from bot.llm import Generator, LLMUnavailable
 from bot.types import CorpusError, InvalidHistory, InvalidQuestion
@@ -115,6 +116,28 @@ def test_follow_up_is_rewritten_by_the_llm(make_bot) -> None:
     a = bot.answer("Et maintenant, il fait quoi ?", history)
     assert a.standalone_question == "Que fait Jarred Gaines maintenant ?"
     assert not a.abstained and "analyste" in a.citations[0].quote
+
+
+def test_a_rewrite_that_resolves_nothing_gives_way_to_the_previous_question(make_bot) -> None:
+    def reply(messages) -> str:
+        if is_condense(messages):
+            return "Quel est son travail actuel ?"  # rephrased, but "son" is still unknown
+        return f"Il est analyste de support client [{number_of(messages, 'analyste')}]."
+
+    history = [
+        {"role": "user", "content": "Qui est Jarred Gaines ?"},
+        {"role": "assistant", "content": "Un coach sportif."},
+    ]
+    a = make_bot(reply).answer("Et maintenant, il fait quoi ?", history)
+    assert a.standalone_question == "Qui est Jarred Gaines ? Et maintenant, il fait quoi ?"
+
+
+def test_resolves_needs_a_word_from_the_conversation() -> None:
+    history = [{"role": "user", "content": "Who is Teresa Carlson?"}]
+    asked = "What did she say was frustrating?"
+    assert resolves("What did Teresa Carlson say was frustrating?", asked, history, "en")
+    assert not resolves("What did she say was frustrating?", asked, history, "en")
+    assert not resolves("What did the CEO find frustrating?", asked, history, "en")
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "?!", None, 42, "x" * 100_000])
