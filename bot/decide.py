@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from bot.facts import absent_facts, amounts, inner_names, name_supported, numbers
+from bot.facts import absent_facts, amounts, inner_names, months, name_supported, numbers
 from bot.select import Selection
 from bot.text import lemmas
 
@@ -40,16 +40,39 @@ ASKS_NAME = re.compile(
 AFTER_CUES = re.compile(
     r"\b(aujourd'hui|aujourd’hui|actuellement|toujours|finalement|r[ée]ellement|today|"
     r"currently|still|nowadays|so far|by now|actually|end(ed)? up|later|plus tard|"
-    r"did .{0,40}(reach|meet|achieve|succeed)|a-t-elle (atteint|tenu|réussi)|un succès|"
-    r"a success)\b",
+    r"did .{0,40}(reach|meet|achieve|succeed|manage)|a-t-elle (atteint|tenu|réussi)|un succès|"
+    r"a success|au final|in the end|(a|ont|avait|avaient) (vraiment )?(réussi|atteint)|"
+    r"managed to)\b",
     re.I,
 )
 # The question asks for a sum of money (then the evidence must hold one).
 ASKS_MONEY = re.compile(
     r"\b(salaire|salary|gagne|earn|co[uû]te?|cost|prix|price|combien .{0,30}(dollars|euros)|"
-    r"how much .{0,30}(cost|pay|earn|dollars)|rémunér|paid|payé)",
+    r"how much .{0,30}(cost|pay|earn|dollars)|rémunér|paid|payé|touche|par mois|per month)",
     re.I,
 )
+# The question asks for a date (then the evidence must hold one, not just any number).
+ASKS_DATE = re.compile(
+    r"\b(quand|when|what year|which year|en quelle ann[ée]e|depuis quand|since when|"
+    r"à quelle date|what date|by when|d'ici quand|d’ici quand|jusqu'à quand|until when|"
+    r"quel jour|what day|which day)\b",
+    re.I,
+)
+DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b((l'|l’)?(ann[ée]e|an) (derni[èe]re?|pass[ée]e?|prochaine?|"
+    r"pr[ée]c[ée]dente?)|(last|previous|next) year|trimestres?|quarters?|lundi|mardi|mercredi|"
+    r"jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)\b",
+    re.I,
+)
+# The question asks for an address on the web (then the evidence must hold one).
+ASKS_SITE = re.compile(
+    r"\b(site( web| internet)?|website|url|web ?page|page web|adresse (web|internet)|"
+    r"(le|un|the|a) (lien|link) (pour|vers|to|for)|where (can|do|should) i (sign up|register|"
+    r"enrol+|apply)|o[uù] (m'|m’|me |s'|s’|se )?inscrire)",
+    re.I,
+)
+SITE = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|fr|io)\b", re.I)
 YES_NO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
     r"y a-t-il|peut-on|faut-il)\b|-(t-)?(il|elle|ils|elles|on)\b[^?]*\?\s*$|"
@@ -100,6 +123,10 @@ def features(
         "unknown_terms": float(min(len(unknown), 3)),
         "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(core)),
         "money_missing": float(bool(ASKS_MONEY.search(question)) and not amounts(core)),
+        "date_missing": float(
+            bool(ASKS_DATE.search(question)) and not (DATE.search(core) or months(core))
+        ),
+        "site_missing": float(bool(ASKS_SITE.search(question)) and not SITE.search(core)),
         "off_topic": float(not (top and top.passage.lexical) and len(unknown) >= len(asked) / 2),
         "name_missing": float(bool(ASKS_NAME.search(question)) and not named),
         "after_date": float(later and not all(str(y) in article.text for y in years)),
@@ -125,6 +152,8 @@ SIGNALS = (
     "number_missing",
     "name_missing",
     "money_missing",
+    "date_missing",
+    "site_missing",
     "off_topic",
     "after_date",
     "after_cue",

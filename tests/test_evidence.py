@@ -14,12 +14,12 @@ from langchain_core.messages import AIMessage
 
 from bot.build import evidence_path
 from bot.corpus import load_corpus
-from bot.decide import Calibrator
+from bot.decide import Article, Calibrator, features
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
-from bot.select import Candidate, choose_units
+from bot.select import Candidate, Selection, choose_units
 from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers
 
 
@@ -164,6 +164,30 @@ def test_units_follow_a_story_within_its_paragraph(evidence_bot) -> None:
     assert chosen == sorted(chosen)
     assert story[1] in chosen  # continues the chosen sentence in its paragraph
     assert 2 not in chosen  # another paragraph, too little weight
+
+
+def _selection(passages, *numbers: int) -> Selection:
+    cands = tuple(Candidate(passages[n - 1], n, 0.5, 0.0, 0.5) for n in numbers)
+    return Selection(cands, tuple(c.passage for c in cands), 0.1, True)
+
+
+def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("frustrant", "jeudi")}
+    carlson, announced = _selection(ps, at["frustrant"]), _selection(ps, at["jeudi"])
+
+    def signal(name: str, question: str, language: str, selection: Selection) -> float:
+        return features(question, language, selection, article)[name]
+
+    # A date is asked for: her quotation holds none ("une autre année" is not one).
+    assert signal("date_missing", "Depuis quand Carlson est-elle vice-présidente ?", "fr", carlson)
+    assert not signal("date_missing", "Quand Amazon a-t-il fait cette annonce ?", "fr", announced)
+    assert not signal("date_missing", "Que dit Teresa Carlson ?", "fr", carlson)
+    # A web address is asked for: no sentence of the article holds one.
+    assert signal("site_missing", "What's the website to sign up?", "en", announced)
+    assert signal("site_missing", "t'as le lien pour s'inscrire ?", "fr", announced)
+    assert not signal("site_missing", "Le cours avait-il un lien avec Amazon ?", "fr", announced)
 
 
 def test_translation_checks() -> None:
