@@ -219,9 +219,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit the calibrator again from the last --fit run's results, without the models",
     )
-    p.add_argument("--cases", type=Path, default=GOLD, help="the cases (JSONL) to run")
+    p.add_argument(
+        "--cases",
+        type=Path,
+        nargs="+",
+        default=[GOLD],
+        help="the cases (JSONL files, run as one set) to run",
+    )
     args = p.parse_args(argv)
-    cases = load_gold(args.cases)
+    cases = [case for path in args.cases for case in load_gold(path)]
+    if len({c["id"] for c in cases}) != len(cases):
+        p.error("case ids must be unique across the --cases files")
     if args.quick:
         cases = cases[::3]
     settings = get_settings()
