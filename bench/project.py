@@ -100,12 +100,24 @@ def warm_up(bot: Bot) -> None:
             pass
 
 
+def answering_messages(bot: Bot, question: str) -> list[Any]:
+    """The prompt the project has the LLM read for a question: the evidence path's selection
+    prompt (the default), or the free path's messages."""
+    from bot.language import detect_language
+    from bot.select import messages as selection
+
+    retrieved = bot.retriever.retrieve(question)
+    if bot.evidence is not None:
+        shown, _ = bot.prompt_passages(retrieved)
+        return selection(question, shown, retrieved, bot.settings.prompts_dir)
+    return bot.messages(question, detect_language(question, "fr"), retrieved)[0]
+
+
 def restore_prompt_cache(bot: Bot) -> None:
-    """Put back the LLM state of the project's cached system prompt (a copy, no re-reading),
-    which the textbook's calls replaced, so the first timed question does not pay for it."""
+    """Put back the LLM state of the project's cached system prompt, which the textbook's
+    calls replaced, so the first timed question does not pay for reading it again."""
     if bot.generator is not None:
-        messages, _ = bot.messages("?", "fr", bot.retriever.retrieve("cloud"))
-        bot.generator.restore(messages)
+        bot.generator.restore(answering_messages(bot, "cloud"))
 
 
 def advice(bot: Bot, questions: list[str], reps: int) -> dict[str, Any]:
@@ -183,8 +195,6 @@ def ingestion(embeddings: Any, n: int) -> dict[str, Any]:
 
 def prompt_tokens(bot: Bot, rag: Textbook, questions: list[str]) -> dict[str, Any]:
     """Prompt sizes, in model tokens: what each pipeline makes the LLM read per question."""
-    from bot.language import detect_language
-
     generator = bot.generator
     if generator is None or generator.count_tokens("?") is None:
         return {}
@@ -194,8 +204,7 @@ def prompt_tokens(bot: Bot, rag: Textbook, questions: list[str]) -> dict[str, An
 
     project, textbook = [], []
     for q in questions:
-        retrieved = bot.retriever.retrieve(q)
-        system, user = bot.messages(q, detect_language(q, "fr"), retrieved)[0]
+        system, user = answering_messages(bot, q)
         project.append((count([system]), count([user])))
         textbook.append(count(rag.messages(q, rag.retrieve(q))))
     return {
