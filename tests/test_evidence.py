@@ -19,7 +19,8 @@ from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
-from bot.select import Candidate, Selection, choose_units
+from bot.select import HINT_WORDS, HINTS, Candidate, Selection, choose_units
+from bot.select import messages as select_messages
 from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers
 
 
@@ -188,6 +189,23 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     assert signal("site_missing", "What's the website to sign up?", "en", announced)
     assert signal("site_missing", "t'as le lien pour s'inscrire ?", "fr", announced)
     assert not signal("site_missing", "Le cours avait-il un lien avec Amazon ?", "fr", announced)
+
+
+def test_selection_prompt_points_to_the_retrieved_sentences_by_their_first_words(
+    evidence_bot,
+) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    retrieved = evidence_bot.retriever.retrieve("Qui est Teresa Carlson ?")
+    system, user = select_messages("Qui est Teresa Carlson ?", ps, retrieved, Path("prompts"))
+    assert all(p.text in str(system.content) for p in ps)  # every sentence whole, numbered
+    hints = [line for line in str(user.content).splitlines() if line.startswith("[")]
+    assert len(hints) == HINTS
+    ids = [p.chunk.id for p in ps]
+    for line, p in zip(hints, retrieved, strict=False):
+        number, _, head = line.partition(" ")
+        assert number == f"[{ids.index(p.chunk.id) + 1}]"
+        assert len(head.removesuffix(" …").split()) <= HINT_WORDS
+        assert p.text.startswith(head.removesuffix(" …"))
 
 
 def test_translation_checks() -> None:
