@@ -22,6 +22,13 @@ FIRST_PERSON = re.compile(
     r"\b(je|j'|mon|ma|mes|i|i'm|i've|i'd|my)\b(?! question)|"
     r"\b(puis-je|dois-je|ai-je|suis-je|vais-je)\b"
 )
+# Nor as the one asking for something from the article ("je veux la citation complète", "I'd
+# like to know…"): a request, not a situation ("je veux savoir si je peux…" keeps "je peux").
+REQUEST = re.compile(
+    r"\b(je veux|je voudrais|j'aimerais|i want|i'd like|i would like)\s+(savoir|connaitre|"
+    r"comprendre|lire|voir|(la|une) citation|le passage|le texte|to (know|see|read|understand)|"
+    r"the (quote|exact|full|passage|text))"
+)
 # The article's subject (training, the cloud, a career change) or the asker's circumstances.
 CAREER = re.compile(
     r"tech|informati|numerique|digital|reconver|retrain|career|carriere|"
@@ -82,7 +89,7 @@ def _found(patterns: dict[str, str], text: str) -> list[str]:
 def is_situation(question: str, advice: Advice) -> bool:
     """Whether the question is about the asker's own situation (measured on the eval): the
     asker as subject or owner, and the corpus's subject or the asker's circumstances."""
-    folded = fold(question)
+    folded = REQUEST.sub(" ", fold(question))
     subject = any(re.search(rf"\b{re.escape(t)}", folded) for t in advice.subject)
     return bool(FIRST_PERSON.search(folded)) and (subject or bool(CAREER.search(folded)))
 

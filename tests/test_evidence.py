@@ -143,8 +143,21 @@ def test_advice_for_a_question_about_ones_own_situation(evidence_bot, settings) 
     assert any("12 semaines" in c.quote for c in a.citations)
 
 
-def test_fact_questions_are_not_taken_for_advice(evidence_bot) -> None:
-    assert evidence_bot.answer("Quel âge a Jarred Gaines ?").kind == "answer"
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel âge a Jarred Gaines ?",
+        "Je veux la citation complète de la vice-présidente d’AWS sur ces programmes.",
+        "I'd like to know what Teresa Carlson said about the training programs.",
+    ],
+)
+def test_fact_questions_are_not_taken_for_advice(evidence_bot, question) -> None:
+    assert evidence_bot.answer(question).kind == "answer"
+
+
+def test_a_request_does_not_hide_the_askers_situation(evidence_bot) -> None:
+    asked = "Je veux savoir si je peux me reconvertir dans le cloud à 45 ans."
+    assert evidence_bot.answer(asked).kind == "advice"
 
 
 def _candidate(number: int, paragraph: int, score: float, passages) -> Candidate:
