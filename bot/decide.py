@@ -105,7 +105,8 @@ def features(
     top = selection.top
     # What the model ranks first and second: the kind of answer asked for must be there, not
     # only in the sentences added around them (their continuations, retrieval's first choice).
-    core = " ".join(c.passage.text for c in selection.candidates[:CORE])
+    firsts = selection.candidates[:CORE]
+    core = " ".join(c.passage.text for c in firsts)
     asked = lemmas(question, language)
     unknown = {w for w in asked if w not in article.vocabulary}
     years = {int(y.group(0)) for y in YEAR.finditer(question)}
@@ -117,8 +118,11 @@ def features(
         "top_score": top.score if top else 0.0,
         "margin": selection.margin,
         "entropy": selection.entropy,
-        "top_dense": top.passage.dense if top else 0.0,
-        "top_lexical": math.log1p(top.passage.lexical) if top else 0.0,
+        # How well the question matches the evidence: the better of the two sentences ranked
+        # first (the model may rank "de très nombreuses personnes" above "29 millions de
+        # personnes" for "combien de personnes…?"; both are shown).
+        "core_dense": max((c.passage.dense for c in firsts), default=0.0),
+        "core_lexical": max((math.log1p(c.passage.lexical) for c in firsts), default=0.0),
         "unknown_share": len(unknown) / len(asked) if asked else 0.0,
         "unknown_terms": float(min(len(unknown), 3)),
         "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(core)),
@@ -145,8 +149,8 @@ SIGNALS = (
     "top_score",
     "margin",
     "entropy",
-    "top_dense",
-    "top_lexical",
+    "core_dense",
+    "core_lexical",
     "unknown_share",
     "unknown_terms",
     "number_missing",

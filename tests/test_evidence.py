@@ -4,6 +4,7 @@ translation checks, abstention rules and advice, without any real model."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -202,6 +203,20 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     assert signal("site_missing", "What's the website to sign up?", "en", announced)
     assert signal("site_missing", "t'as le lien pour s'inscrire ?", "fr", announced)
     assert not signal("site_missing", "Le cours avait-il un lien avec Amazon ?", "fr", announced)
+
+
+def test_the_match_with_the_question_is_the_best_of_the_two_first_sentences(evidence_bot):
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    question = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
+    retrieved = evidence_bot.retriever.retrieve(question)
+    weak, strong = sorted(retrieved[:2], key=lambda p: p.lexical)
+    ranked = (Candidate(weak, 1, 0.6, 0.0, 0.6), Candidate(strong, 2, 0.3, 0.0, 0.3))
+    selection = Selection(ranked, (weak, strong), 0.1, True)
+    values = features(question, "fr", selection, article)
+    assert strong.lexical > weak.lexical
+    assert values["core_lexical"] == pytest.approx(math.log1p(strong.lexical))
+    assert values["core_dense"] == max(weak.dense, strong.dense)
 
 
 def test_selection_prompt_points_to_the_retrieved_sentences_by_their_first_words(
