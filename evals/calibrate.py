@@ -139,12 +139,28 @@ def fit(rows: Sequence[Row], names: Sequence[str]) -> tuple[Calibrator, dict[str
     curve = coverage_curve(rows, probs)
     report = {
         "held_out": outcomes(rows, probs, threshold),
+        "signal_auroc": signal_auroc(usable, names),
         "folds": per_fold,
         "threshold": round(threshold, 3),
         "weights": dict(zip(final.names, [round(w, 3) for w in final.weights], strict=True)),
         "curve": curve,
     }
     return final, report
+
+
+def signal_auroc(rows: Sequence[Row], names: Sequence[str]) -> dict[str, float]:
+    """Each signal alone: the AUROC with which it ranks right evidence answers above
+    unanswerable questions (0.5 = no separation; below 0.5, higher for unanswerable ones)."""
+    from sklearn.metrics import roc_auc_score
+
+    both = [r for r in rows if r.right or not r.answerable]
+    labels = [r.right for r in both]
+    if len(set(labels)) < 2:
+        return {}
+    return {
+        n: round(float(roc_auc_score(labels, [r.signals.get(n, 0.0) for r in both])), 3)
+        for n in names
+    }
 
 
 def coverage_curve(rows: Sequence[Row], probs: Sequence[float]) -> list[dict[str, float]]:
