@@ -58,8 +58,9 @@ ASKS_DATE = re.compile(
     r"quel jour|what day|which day)\b",
     re.I,
 )
+YEAR = re.compile(r"\b(19|20)\d\d\b")
 DATE = re.compile(
-    r"\b(19|20)\d\d\b|\b((l'|l’)?(ann[ée]e|an) (derni[èe]re?|pass[ée]e?|prochaine?|"
+    YEAR.pattern + r"|\b((l'|l’)?(ann[ée]e|an) (derni[èe]re?|pass[ée]e?|prochaine?|"
     r"pr[ée]c[ée]dente?)|(last|previous|next) year|trimestres?|quarters?|lundi|mardi|mercredi|"
     r"jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday)\b",
@@ -79,7 +80,6 @@ YES_NO = re.compile(
     r"\b(right|non|n'est-ce pas|isn't it|isn't she|correct)\s*\?\s*$",
     re.I,
 )
-YEAR = re.compile(r"\b(19|20)\d\d\b")
 CORE = 2  # the best-ranked sentences that must hold the kind of answer asked for
 
 
