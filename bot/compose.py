@@ -30,8 +30,10 @@ def compose(
     source_language: str,
     translate: Callable[[str], str | None],
     absent: Sequence[str] = (),
+    lead: str = "",
 ) -> str:
-    """The answer text; the n-th chosen passage is cited as [n]."""
+    """The answer text; the n-th chosen passage is cited as [n]. ``lead`` (a calculation done
+    in code, citing its operands' sentences) goes before the quotes."""
     lang = language if language in LEAD else "en"
     source = LANGUAGE_NAMES.get(source_language, source_language)
     parts, translated = [], False
@@ -45,6 +47,6 @@ def compose(
         else:
             parts.append(f"« {text} » [{n}]")
     translated_lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang].format(source=source) + ": "
-    lead = translated_lead if translated else LEAD[lang]
+    opening = translated_lead if translated else LEAD[lang]
     premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
-    return premise + lead + " ".join(parts)
+    return premise + (f"{lead} " if lead else "") + opening + " ".join(parts)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from bot.compute import Calculation, calculate
 from bot.facts import absent_facts, amounts, inner_names, months, name_supported, numbers
 from bot.select import Selection
 from bot.text import lemmas
@@ -76,10 +78,51 @@ ASKS_SITE = re.compile(
 SITE = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|fr|io)\b", re.I)
 YES_NO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
-    r"y a-t-il|peut-on|faut-il)\b|-(t-)?(il|elle|ils|elles|on)\b[^?]*\?\s*$|"
+    r"y a-t-il|peut-on|faut-il)\b|"
     r"\b(right|non|n'est-ce pas|isn't it|isn't she|correct)\s*\?\s*$",
     re.I,
 )
+# French inversion ("La formation est-elle gratuite ?") asks yes or no unless a question word
+# comes first ("Combien de personnes Amazon veut-elle former ?").
+INVERSION = re.compile(r"-(t-)?(il|elle|ils|elles|on)\b[^?]*\?\s*$", re.I)
+WH = re.compile(
+    r"\b(combien|quand|où|comment|pourquoi|quel|quelle|quels|quelles|qui|que|quoi|lequel|"
+    r"laquelle)\b|\bqu['’]",
+    re.I,
+)
+
+
+def yes_no(question: str) -> bool:
+    """Whether the question asks for a yes or a no."""
+    if YES_NO.search(question):
+        return True
+    inverted = INVERSION.search(question)
+    return inverted is not None and not WH.search(question[: inverted.start()])
+
+
+def wanted(question: str) -> Callable[[str], bool] | None:
+    """What a sentence must hold to answer the question (a date, an amount of money, a
+    number, a web address), or None when the question asks for none of these."""
+    if ASKS_DATE.search(question):
+        return lambda text: bool(DATE.search(text) or months(text))
+    if ASKS_MONEY.search(question):
+        return lambda text: bool(amounts(text))
+    if ASKS_NUMBER.search(question):
+        return lambda text: bool(numbers(text))
+    if ASKS_SITE.search(question):
+        return lambda text: bool(SITE.search(text))
+    return None
+
+
+def calculation(question: str, selection: Selection, year: int) -> Calculation | None:
+    """The calculation the question asks for, from the chosen evidence (its sources are
+    indices into ``selection.chosen``)."""
+    chosen = list(selection.chosen)
+    top = selection.top
+    best = chosen.index(top.passage) if top and top.passage in chosen else 0
+    return calculate(question, [p.text for p in chosen], year, best)
+
+
 CORE = 2  # the best-ranked sentences that must hold the kind of answer asked for
 
 
@@ -135,11 +178,12 @@ def features(
         "name_missing": float(bool(ASKS_NAME.search(question)) and not named),
         "after_date": float(later and not all(str(y) in article.text for y in years)),
         "after_cue": float(bool(AFTER_CUES.search(question))),
-        "yes_no": float(bool(YES_NO.search(question))),
+        "yes_no": float(yes_no(question)),
         "absent_facts": float(
             min(len(absent_facts(question, article.text + " " + article.gloss)), 2)
         ),
         "no_evidence": float(not selection.chosen),
+        "calculated": float(calculation(question, selection, article.year) is not None),
     }
 
 
@@ -163,6 +207,7 @@ SIGNALS = (
     "after_cue",
     "yes_no",
     "absent_facts",
+    "calculated",
 )
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations
 from bot.compose import compose
-from bot.decide import Article, Calibrator, Decision, decide
+from bot.compute import missing_operand
+from bot.decide import Article, Calibrator, Decision, calculation, decide, wanted
 from bot.facts import absent_facts
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Profile
 from bot.retrieve import Passage
-from bot.select import Selection, select
+from bot.select import Selection, select, with_passage
 from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
@@ -88,10 +89,15 @@ class EvidencePath:
             if refresh or self._article is None or self._article[0] != version:
                 text = " ".join(p.text for p in everything)
                 glosses = [self.translator.cached(p.text) for p in everything]
-                gloss = " ".join(g.text for g in glosses if g and g.ok)
-                year = int(self.date[:4]) if self.date[:4].isdigit() else 0
+                gloss = " ".join(g.text for g in glosses if g and g.searchable)
+                year = self.article_year
                 self._article = (version, Article.of(text, gloss, year, self.source_language))
             return self._article[1]
+
+    @property
+    def article_year(self) -> int:
+        """The publication year (0 when the corpus gives no date)."""
+        return int(self.date[:4]) if self.date[:4].isdigit() else 0
 
     def translation(self, sentence: str) -> str | None:
         found = self.translator.get(sentence)
@@ -101,11 +107,19 @@ class EvidencePath:
         self, question: str, shown: Sequence[Passage], retrieved: Sequence[Passage]
     ) -> tuple[Selection, list[str]]:
         """The selection, by the model when it can; notices when it could not."""
+        holds, notices = wanted(question), []
         try:
-            return select(question, shown, retrieved, self.generator, self.prompts_dir), []
+            found = select(question, shown, retrieved, self.generator, self.prompts_dir, holds)
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)
-            return select(question, shown, retrieved, None, self.prompts_dir), [str(exc)]
+            found = select(question, shown, retrieved, None, self.prompts_dir, holds)
+            notices = [str(exc)]
+        ranked = [c.passage for c in found.candidates]
+        chosen = [p.text for p in found.chosen]
+        year = self.article_year
+        if (i := missing_operand(question, chosen, [p.text for p in ranked], year)) is not None:
+            found = with_passage(found, ranked[i])
+        return found, notices
 
     def answer(
         self,
@@ -124,7 +138,11 @@ class EvidencePath:
             return reply, decision
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
-        text = compose(chosen, language, self.source_language, self.translation, absent)
+        lead = ""
+        if calc := calculation(question, selection, article.year):
+            marks = "".join(f"[{i + 1}]" for i in calc.sources)
+            lead = f"{calc.text(language).rstrip('.')} {marks}."
+        text = compose(chosen, language, self.source_language, self.translation, absent, lead)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
         reply = Reply(text, citations, False, model, confidence=confidence)
         reply.signals = decision.features

@@ -126,7 +126,7 @@ CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w’'-]+")
 CLAUSE_ENDS = ".!?:>]"  # a name after "Question :" or a closing tag starts a clause
 
 
-def _value(num: str) -> float:
+def value_of(num: str) -> float:
     digits = re.sub(r"[ \u00a0\u202f]", "", num)  # "100 000"; a model may write "100, 000"
     if re.fullmatch(r"\d{1,3}([,.]\d{3})+", digits):
         return float(re.sub(r"[,.]", "", digits))
@@ -135,7 +135,7 @@ def _value(num: str) -> float:
 
 def percents(text: str) -> set[float]:
     """Values written as percentages: '29 %' = '29%' = '29 percent' = '29 pour cent'."""
-    return {_value(m.group("num")) for m in NUMBER.finditer(fold(text)) if m.group("percent")}
+    return {value_of(m.group("num")) for m in NUMBER.finditer(fold(text)) if m.group("percent")}
 
 
 def amounts(text: str) -> set[float]:
@@ -144,7 +144,7 @@ def amounts(text: str) -> set[float]:
     for m in NUMBER.finditer(fold(text)):
         if m.group("cur") or m.group("money"):
             scale = (m.group("scale") or "").lower()
-            out.add(_value(m.group("num")) * SCALES.get(scale, 1.0))
+            out.add(value_of(m.group("num")) * SCALES.get(scale, 1.0))
     return out
 
 
@@ -153,7 +153,7 @@ def numbers(text: str) -> set[float]:
     folded = fold(text)
     found: set[float] = set()
     for m in NUMBER.finditer(folded):
-        value = _value(m.group("num"))
+        value = value_of(m.group("num"))
         scale = (m.group("scale") or "").lower()
         if scale in {"m", "k"} and not re.search(r"\$|€|dollar|usd|eur", folded):
             scale = ""  # "12 m" is more likely metres than millions

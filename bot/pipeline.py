@@ -146,7 +146,7 @@ class Bot:
         glosses = {}
         for p in self.retriever.all_passages():
             found = self.evidence.translator.cached(p.text)
-            if found is not None and found.ok:
+            if found is not None and found.searchable:
                 glosses[p.chunk.id] = found.text
         self.retriever.set_glosses(glosses)
         self.evidence.article(self.retriever.all_passages(), self.index.version, refresh=True)

@@ -11,7 +11,7 @@ Without a model that exposes probabilities, retrieval alone ranks the sentences.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,11 @@ SECOND_RATIO = 0.2  # a second sentence joins the first when its score is at lea
 # (a story told over consecutive sentences: "…Jarred Gaines." "Coach sportif…" "…il est…").
 FOLLOW_RATIO = 0.05
 MAX_CHOSEN = 4
+# When the best sentence lacks the kind of answer asked for (a number, a date, an amount), the
+# first of the next ones that holds it goes first, if the model gives it this share of the best
+# score ("combien de personnes…?": "de très nombreuses personnes" then "29 millions de personnes").
+TYPED_WINDOW = 3
+TYPED_RATIO = 0.3
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ class Selection:
 
     @property
     def margin(self) -> float:
-        scores = [c.score for c in self.candidates[:2]] + [0.0, 0.0]
+        """How far the best score is above the next (whatever went first by answer type)."""
+        scores = sorted((c.score for c in self.candidates), reverse=True)[:2] + [0.0, 0.0]
         return scores[0] - scores[1]
 
     @property
@@ -117,8 +123,10 @@ def select(
     retrieved: Sequence[Passage],
     generator: Generator | None,
     prompts_dir: Path,
+    holds: Callable[[str], bool] | None = None,
 ) -> Selection:
-    """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence.
+    """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence;
+    ``holds`` tells whether a sentence holds the kind of answer asked for.
 
     Raises LLMUnavailable when the model fails; the caller then selects without it.
     """
@@ -140,10 +148,30 @@ def select(
         ),
         key=lambda c: -c.score,
     )
-    candidates = [c for c in candidates if c.score > 0]
+    candidates = typed_first([c for c in candidates if c.score > 0], holds)
     first = retrieved[0].chunk.id if retrieved else ""
     units = choose_units(candidates, first)
     return Selection(tuple(candidates), tuple(units), p_none, by_model)
+
+
+def with_passage(selection: Selection, passage: Passage) -> Selection:
+    """The selection with one more sentence among the chosen ones (document order)."""
+    chosen = sorted({*selection.chosen, passage}, key=lambda p: p.chunk.position)
+    return Selection(selection.candidates, tuple(chosen), selection.p_none, selection.by_model)
+
+
+def typed_first(
+    candidates: Sequence[Candidate], holds: Callable[[str], bool] | None
+) -> list[Candidate]:
+    """The ranking, with the first close runner-up that holds the kind of answer asked for
+    moved ahead of a best sentence that does not."""
+    ranked = list(candidates)
+    if holds is None or not ranked or holds(ranked[0].passage.text):
+        return ranked
+    for i, c in enumerate(ranked[1:TYPED_WINDOW], start=1):
+        if holds(c.passage.text) and c.score >= TYPED_RATIO * ranked[0].score:
+            return [c] + ranked[:i] + ranked[i + 1 :]
+    return ranked
 
 
 def _by_id(passages: Sequence[Passage]) -> dict[str, Passage]:

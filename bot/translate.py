@@ -52,6 +52,18 @@ class Translation:
     def ok(self) -> bool:
         return bool(self.text) and not self.problems
 
+    @property
+    def searchable(self) -> bool:
+        """Good enough to be searched, never shown: its facts all check and only its length
+        is off (a clause left out). An English question then still meets the sentence."""
+        return bool(self.text) and all(p == "length" for p in self.problems)
+
+
+def _only_length(entry: dict[str, Any]) -> bool:
+    """A cached translation whose facts all check (at most its length is off)."""
+    problems = entry.get("problems") or []
+    return isinstance(problems, list) and all(p == "length" for p in problems)
+
 
 def _figures(text: str, other: str) -> list[str]:
     """Numbers, amounts, percentages and months of ``text`` that ``other`` lacks."""
@@ -180,14 +192,16 @@ class Translator:
 
     def cached(self, sentence: str) -> Translation | None:
         """The translation on disk. Without a model (extractive mode, or the LLM failed to
-        load), any model's checked translation of the sentence is used, read only."""
+        load), any model's translation of the sentence whose facts check is used, read only
+        (a fully checked one first; only those are ever shown)."""
         key = self.key(sentence)
         with self._lock:
             entry = self._entries().get(key)
             if not entry and self.generator is None:
                 scopes: list[Any] = list((self._cache or {}).values())
                 found = [e.get(key) for e in scopes if isinstance(e, dict)]
-                entry = next((e for e in found if e and not e.get("problems")), None)
+                usable = [e for e in found if isinstance(e, dict) and _only_length(e)]
+                entry = min(usable, key=lambda e: len(e.get("problems") or ()), default=None)
         if not entry:
             return None
         listed = entry.get("problems", [])

@@ -15,12 +15,20 @@ from langchain_core.messages import AIMessage
 
 from bot.build import evidence_path
 from bot.corpus import load_corpus
-from bot.decide import Article, Calibrator, features
+from bot.decide import Article, Calibrator, features, wanted, yes_no
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
 from bot.retrieve import Retriever
-from bot.select import HINT_WORDS, HINTS, Candidate, Selection, choose_units
+from bot.select import (
+    HINT_WORDS,
+    HINTS,
+    Candidate,
+    Selection,
+    choose_units,
+    typed_first,
+    with_passage,
+)
 from bot.select import messages as select_messages
 from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers
 
@@ -324,3 +332,75 @@ def test_evidence_path_without_model_ranks_by_retrieval(settings, index) -> None
     bot.evidence.calibrator = ANSWER_ALWAYS
     a = bot.answer("Combien de semaines a duré le cours de Jarred Gaines ?")
     assert a.model.startswith("extractive") and a.citations
+
+
+def test_a_close_runner_up_holding_the_kind_of_answer_asked_for_goes_first(evidence_bot):
+    ps = evidence_bot.retriever.all_passages()
+    many = next(p for p in ps if "très nombreuses personnes" in p.text)
+    millions = next(p for p in ps if "29 millions de personnes à travers" in p.text)
+    holds = wanted("Combien de personnes Amazon veut-elle former ?")
+    assert holds is not None and holds(millions.text) and not holds(many.text)
+    ranked = [Candidate(many, 1, 0.4, 0.0, 0.4), Candidate(millions, 2, 0.15, 0.0, 0.15)]
+    assert [c.passage for c in typed_first(ranked, holds)] == [millions, many]
+    assert typed_first(ranked, None) == ranked  # nothing in particular asked for
+    far = [ranked[0], Candidate(many, 3, 0.3, 0.0, 0.3), Candidate(many, 4, 0.2, 0.0, 0.2)]
+    assert typed_first([*far, ranked[1]], holds)[0].passage is many  # beyond the window
+    weak = [ranked[0], Candidate(millions, 2, 0.05, 0.0, 0.05)]
+    assert typed_first(weak, holds) == weak  # too far below the best
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("La formation est-elle gratuite ?", True),
+        ("Amazon va-t-elle embaucher les gens formés ?", True),
+        ("Is it free?", True),
+        ("Il a ouvert sa salle de sport, non ?", True),
+        ("Combien de personnes Amazon veut-elle former ?", False),
+        ("Quand Amazon a-t-elle annoncé cela ?", False),
+        ("Qu’a-t-elle dit ?", False),
+    ],
+)
+def test_yes_no_questions(question, expected) -> None:
+    assert yes_no(question) is expected
+
+
+def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    at = [next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "100 000")]
+    question = "Le nouveau programme concerne combien de fois plus de personnes que l'ancien ?"
+    reply, decision = evidence_bot.evidence.answer(
+        question, "fr", _selection(ps, *at), article, True, "m"
+    )
+    assert decision.features["calculated"] == 1.0
+    assert reply.text.startswith("Calcul : 29 millions ÷ 100\u202f000 = 290 [1][2]. D’après")
+    assert [c.id for c in reply.citations] == [1, 2]
+    plain = evidence_bot.evidence.answer(
+        "Que dit l’article ?", "fr", _selection(ps, *at), article, True, "m"
+    )[0]
+    assert plain.text.startswith("D’après l’article : ")
+
+
+def test_a_translation_short_of_a_clause_is_searched_never_shown(settings, tmp_path) -> None:
+    cache = tmp_path / "t.json"
+    sentence = "Des firmes proposant des services cloud tels que Zoom ont remarqué une croissance."
+    entries = {
+        Translator.key(sentence): {"text": "Firms such as Zoom grew.", "problems": ["length"]},
+        Translator.key("Une phrase."): {"text": "Bad 3.", "problems": ["added 3", "length"]},
+    }
+    cache.write_text(json.dumps({"some model": entries}), encoding="utf-8")
+    plain = Translator(None, cache, settings.prompts_dir)
+    short = plain.get(sentence)
+    assert short is not None and short.searchable and not short.ok
+    assert plain.get("Une phrase.") is None  # its facts do not check: not even searched
+
+
+def test_a_comparison_gets_the_sentence_holding_its_second_figure(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "100 000")}
+    selection = _selection(ps, at["jeudi"])
+    ranked = (*selection.candidates, Candidate(ps[at["100 000"] - 1], at["100 000"], 0.2, 0, 0.2))
+    wider = with_passage(Selection(ranked, selection.chosen, 0.1, True), ps[at["100 000"] - 1])
+    assert [p.text for p in wider.chosen] == [ps[at["jeudi"] - 1].text, ps[at["100 000"] - 1].text]
+    assert with_passage(wider, ps[at["jeudi"] - 1]).chosen == wider.chosen  # no duplicate
