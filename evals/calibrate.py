@@ -111,20 +111,21 @@ def outcomes(rows: Sequence[Row], probs: Sequence[float], threshold: float) -> d
 
 def cross_validate(rows: Sequence[Row], names: Sequence[str]) -> tuple[list[float], list[dict]]:
     """Held-out probabilities (each fold predicted by a model fitted on the others) and the
-    figures of each fold with the threshold chosen on the other folds."""
+    figures of each fold with the threshold chosen, as the shipped one is, on held-out
+    probabilities: those of the other folds."""
     probs = [0.0] * len(rows)
-    per_fold = []
     for k in range(FOLDS):
         # Trained like the shipped model: on the rows the calibrator decides (not the forced).
-        train = [r for r in rows if r.fold != k and not r.forced]
-        test_idx = [i for i, r in enumerate(rows) if r.fold == k]
-        model = _fit(train, names)
-        train_probs = [model.probability(r.signals) for r in train]
-        threshold = best_threshold(train, train_probs)
-        for i in test_idx:
-            probs[i] = model.probability(rows[i].signals)
-        test = [rows[i] for i in test_idx]
-        figures = outcomes(test, [probs[i] for i in test_idx], threshold)
+        model = _fit([r for r in rows if r.fold != k and not r.forced], names)
+        for i, r in enumerate(rows):
+            if r.fold == k:
+                probs[i] = model.probability(r.signals)
+    per_fold = []
+    for k in range(FOLDS):
+        others = [(r, p) for r, p in zip(rows, probs, strict=True) if r.fold != k]
+        threshold = best_threshold([r for r, _ in others], [p for _, p in others])
+        test = [(r, p) for r, p in zip(rows, probs, strict=True) if r.fold == k]
+        figures = outcomes([r for r, _ in test], [p for _, p in test], threshold)
         per_fold.append({"fold": k, "threshold": round(threshold, 3), **figures})
     return probs, per_fold
 

@@ -1,6 +1,6 @@
 """The calibrator's report: how well each decision signal alone separates the cases."""
 
-from evals.calibrate import Row, signal_auroc
+from evals.calibrate import FOLDS, Row, best_threshold, cross_validate, signal_auroc
 
 
 def _row(value: float, right: bool, answerable: bool) -> Row:
@@ -17,3 +17,21 @@ def test_signal_auroc_ranks_right_answers_against_unanswerable_questions() -> No
 
 def test_signal_auroc_needs_both_kinds_of_case() -> None:
     assert signal_auroc([_row(0.3, True, True)], ["up"]) == {}
+
+
+def test_each_folds_threshold_is_chosen_on_the_other_folds_held_out_predictions() -> None:
+    """A signal that separates right answers from unanswerable questions: every fold is
+    decided by a threshold chosen without it, and the figures follow from that threshold."""
+
+    def row(i: int) -> Row:
+        right = i % 10 >= 5  # scores 0–4 unanswerable, 15–19 right: a wide gap between them
+        return Row({"s": float(i % 10 + 10 * right)}, right, right, False, i // 10 % FOLDS)
+
+    rows = [row(i) for i in range(100)]
+    probs, per_fold = cross_validate(rows, ["s"])
+    assert len(per_fold) == FOLDS and len(probs) == len(rows)
+    for k, fold in enumerate(per_fold):
+        others = [i for i, r in enumerate(rows) if r.fold != k]
+        chosen = best_threshold([rows[i] for i in others], [probs[i] for i in others])
+        assert fold["threshold"] == round(chosen, 3)
+        assert fold["accuracy"] == 1.0  # the signal separates them perfectly
