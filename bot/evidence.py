@@ -99,17 +99,31 @@ class EvidencePath:
         """The publication year (0 when the corpus gives no date)."""
         return int(self.date[:4]) if self.date[:4].isdigit() else 0
 
+    def searched(self, sentence: str) -> str | None:
+        """The cached translation good enough to be searched (never shown), if any."""
+        found = self.translator.cached(sentence)
+        return found.text if found and found.searchable else None
+
     def translation(self, sentence: str) -> str | None:
         found = self.translator.get(sentence)
         return found.text if found and found.ok else None
 
     def choose(
-        self, question: str, shown: Sequence[Passage], retrieved: Sequence[Passage]
+        self,
+        question: str,
+        shown: Sequence[Passage],
+        retrieved: Sequence[Passage],
+        language: str = "",
     ) -> tuple[Selection, list[str]]:
         """The selection, by the model when it can; notices when it could not."""
         holds, notices = wanted(question), []
+        # Hints in the question's language: on the 125 answerable English questions of the
+        # fitted sets, the model's first choice was right for 78 instead of 73.
+        glossed = self.searched if language and language != self.source_language else None
         try:
-            found = select(question, shown, retrieved, self.generator, self.prompts_dir, holds)
+            found = select(
+                question, shown, retrieved, self.generator, self.prompts_dir, holds, glossed
+            )
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)
             found = select(question, shown, retrieved, None, self.prompts_dir, holds)

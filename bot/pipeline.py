@@ -124,7 +124,7 @@ class Bot:
         if question != standalone:
             retrieved = self.retriever.retrieve(question)
         shown, whole = self.prompt_passages(retrieved)
-        selection, failures = path.choose(question, shown, retrieved)
+        selection, failures = path.choose(question, shown, retrieved, language)
         for reason in failures:
             notices.append(MESSAGES[language]["fallback"].format(reason=reason))
         article = path.article(self.retriever.all_passages(), self.index.version)

@@ -76,15 +76,19 @@ class Selection:
 
 
 def numbered(
-    shown: Sequence[Passage], retrieved: Sequence[Passage], words: int = 0
+    shown: Sequence[Passage],
+    retrieved: Sequence[Passage],
+    words: int = 0,
+    glossed: Callable[[str], str | None] | None = None,
 ) -> tuple[str, str]:
     """The passages as "[n] text" lines, and the best HINTS retrieved ones again under their
     numbers (repeated next to the question, where a small model attends most); with ``words``,
-    only each hint's first words."""
+    only each hint's first words; with ``glossed``, in the question's language where a
+    translation of the sentence exists."""
     lines = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(shown, start=1))
     ids = [p.chunk.id for p in shown]
     hint = "\n".join(
-        f"[{ids.index(p.chunk.id) + 1}] {_head(p.text, words)}"
+        f"[{ids.index(p.chunk.id) + 1}] {_head((glossed and glossed(p.text)) or p.text, words)}"
         for p in retrieved[:HINTS]
         if p.chunk.id in ids
     )
@@ -98,10 +102,17 @@ def _head(text: str, words: int) -> str:
 
 
 def messages(
-    question: str, shown: Sequence[Passage], retrieved: Sequence[Passage], prompts_dir: Path
+    question: str,
+    shown: Sequence[Passage],
+    retrieved: Sequence[Passage],
+    prompts_dir: Path,
+    glossed: Callable[[str], str | None] | None = None,
 ) -> list[BaseMessage]:
-    """The selection prompt: numbered sentences (system, cacheable), hints and question."""
-    sentences, hint = numbered(shown, retrieved, HINT_WORDS)
+    """The selection prompt: numbered sentences (system, cacheable), hints and question.
+    ``glossed`` gives a sentence in the question's language, for the hints only: the system
+    prompt stays the article as written (with translations next to every sentence there, the
+    model chose worse in both languages)."""
+    sentences, hint = numbered(shown, retrieved, HINT_WORDS, glossed)
     return [
         SystemMessage(render("select_system", prompts_dir, sentences=sentences)),
         HumanMessage(render("select_question", prompts_dir, hint=hint, question=question)),
@@ -124,6 +135,7 @@ def select(
     generator: Generator | None,
     prompts_dir: Path,
     holds: Callable[[str], bool] | None = None,
+    glossed: Callable[[str], str | None] | None = None,
 ) -> Selection:
     """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence;
     ``holds`` tells whether a sentence holds the kind of answer asked for.
@@ -137,7 +149,8 @@ def select(
     if by_model:
         assert generator is not None
         options = [f"{i}]" for i in range(len(shown) + 1)]
-        probs = generator.choose(messages(question, shown, retrieved, prompts_dir), "[", options)
+        prompt = messages(question, shown, retrieved, prompts_dir, glossed)
+        probs = generator.choose(prompt, "[", options)
         p_none = probs["0]"]
         model = [probs[f"{i}]"] for i in range(1, len(shown) + 1)]
     weight = RETRIEVAL_WEIGHT if by_model else 1.0

@@ -404,3 +404,18 @@ def test_a_comparison_gets_the_sentence_holding_its_second_figure(evidence_bot) 
     wider = with_passage(Selection(ranked, selection.chosen, 0.1, True), ps[at["100 000"] - 1])
     assert [p.text for p in wider.chosen] == [ps[at["jeudi"] - 1].text, ps[at["100 000"] - 1].text]
     assert with_passage(wider, ps[at["jeudi"] - 1]).chosen == wider.chosen  # no duplicate
+
+
+def test_hints_are_in_the_questions_language_where_a_translation_exists(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    question = "Will the people concerned get a job at Amazon?"
+    job = next(p for p in ps if "n’obtiendront pas forcément" in p.text)
+    retrieved = [job, *(p for p in ps[:3] if p is not job)]
+    system, user = select_messages(
+        question, ps, retrieved, Path("prompts"), evidence_bot.evidence.searched
+    )
+    hints = [line for line in str(user.content).splitlines() if line.startswith("[")]
+    assert any(h.split(" ", 1)[1].startswith("The people concerned will") for h in hints)
+    assert "The people concerned" not in str(system.content)  # the article stays as written
+    plain = select_messages(question, ps, retrieved, Path("prompts"))[1]
+    assert "The people concerned" not in str(plain.content)
