@@ -13,8 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.facts import MONTHS, NUMBER, SCALES, numbers, value_of
-from bot.text import fold
+from bot.facts import MONTHS, YEAR, figures, numbers
 
 ASKS_RATIO = re.compile(
     r"\b(combien de fois|how many times|fois plus|times (more|larger|bigger|greater|as many)|"
@@ -35,7 +34,6 @@ LAST_YEAR = re.compile(
     r"last year)\b",
     re.I,
 )
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A number followed by one of these is a duration, an age or a date, not a count of anything.
 NOT_COUNTED = re.compile(
     r"\s*(ans?|ann[ée]es?|semaines?|mois|jours?|heures?|years?|weeks?|months?|days?|hours?|"
@@ -75,19 +73,13 @@ class Calculation:
 def counts(text: str) -> list[float]:
     """Numbers that count something: not sums of money, percentages, years, durations, ages
     or days of the month ("29 millions de personnes", "100 000 de ses propres employés")."""
-    folded = fold(text)
-    found = []
-    for m in NUMBER.finditer(folded):
-        if m.group("cur") or m.group("money") or m.group("percent") or m.group("suffix"):
-            continue
-        scale = (m.group("scale") or "").lower()
-        value = value_of(m.group("num")) * SCALES.get(scale, 1.0)
-        if not scale and value.is_integer() and 1900 <= value <= 2099:
-            continue
-        if NOT_COUNTED.match(folded, m.end()):
-            continue
-        found.append(value)
-    return found
+    return [
+        value
+        for m, value in figures(text)
+        if not (m.group("cur") or m.group("money") or m.group("percent") or m.group("suffix"))
+        and not YEAR.fullmatch(m.group(0))
+        and not NOT_COUNTED.match(m.string, m.end())
+    ]
 
 
 def missing_operand(

@@ -20,7 +20,15 @@ from importlib import resources
 from typing import Any
 
 from bot.compute import Calculation, calculate
-from bot.facts import absent_facts, amounts, inner_names, months, name_supported, numbers
+from bot.facts import (
+    YEAR,
+    absent_facts,
+    amounts,
+    inner_names,
+    months,
+    name_supported,
+    numbers,
+)
 from bot.select import Selection
 from bot.text import lemmas
 
@@ -60,7 +68,6 @@ ASKS_DATE = re.compile(
     r"quel jour|what day|which day)\b",
     re.I,
 )
-YEAR = re.compile(r"\b(19|20)\d\d\b")
 DATE = re.compile(
     YEAR.pattern + r"|\b((l'|l’)?(ann[ée]e|an) (derni[èe]re?|pass[ée]e?|prochaine?|"
     r"pr[ée]c[ée]dente?)|(last|previous|next) year|trimestres?|quarters?|lundi|mardi|mercredi|"
@@ -100,18 +107,20 @@ def yes_no(question: str) -> bool:
     return inverted is not None and not WH.search(question[: inverted.start()])
 
 
+# The kinds of answer a question may ask for, each with what a sentence must hold to give it
+# (in this order: a date or an amount is also a number).
+KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
+    ("date", ASKS_DATE, lambda text: bool(DATE.search(text) or months(text))),
+    ("money", ASKS_MONEY, lambda text: bool(amounts(text))),
+    ("number", ASKS_NUMBER, lambda text: bool(numbers(text))),
+    ("site", ASKS_SITE, lambda text: bool(SITE.search(text))),
+)
+
+
 def wanted(question: str) -> Callable[[str], bool] | None:
     """What a sentence must hold to answer the question (a date, an amount of money, a
     number, a web address), or None when the question asks for none of these."""
-    if ASKS_DATE.search(question):
-        return lambda text: bool(DATE.search(text) or months(text))
-    if ASKS_MONEY.search(question):
-        return lambda text: bool(amounts(text))
-    if ASKS_NUMBER.search(question):
-        return lambda text: bool(numbers(text))
-    if ASKS_SITE.search(question):
-        return lambda text: bool(SITE.search(text))
-    return None
+    return next((holds for _, asks, holds in KINDS if asks.search(question)), None)
 
 
 def calculation(question: str, selection: Selection, year: int) -> Calculation | None:
@@ -142,9 +151,14 @@ class Article:
 
 
 def features(
-    question: str, language: str, selection: Selection, article: Article
+    question: str,
+    language: str,
+    selection: Selection,
+    article: Article,
+    calculated: Calculation | None,
 ) -> dict[str, float]:
-    """The signals the decision combines, by name."""
+    """The signals the decision combines, by name; ``calculated`` is the calculation the
+    question asks for (``calculation``), if any."""
     top = selection.top
     # What the model ranks first and second: the kind of answer asked for must be there, not
     # only in the sentences added around them (their continuations, retrieval's first choice).
@@ -168,12 +182,10 @@ def features(
         "core_lexical": max((math.log1p(c.passage.lexical) for c in firsts), default=0.0),
         "unknown_share": len(unknown) / len(asked) if asked else 0.0,
         "unknown_terms": float(min(len(unknown), 3)),
-        "number_missing": float(bool(ASKS_NUMBER.search(question)) and not numbers(core)),
-        "money_missing": float(bool(ASKS_MONEY.search(question)) and not amounts(core)),
-        "date_missing": float(
-            bool(ASKS_DATE.search(question)) and not (DATE.search(core) or months(core))
-        ),
-        "site_missing": float(bool(ASKS_SITE.search(question)) and not SITE.search(core)),
+        **{
+            f"{kind}_missing": float(bool(asks.search(question)) and not holds(core))
+            for kind, asks, holds in KINDS
+        },
         "off_topic": float(not (top and top.passage.lexical) and len(unknown) >= len(asked) / 2),
         "name_missing": float(bool(ASKS_NAME.search(question)) and not named),
         "after_date": float(later and not all(str(y) in article.text for y in years)),
@@ -183,7 +195,7 @@ def features(
             min(len(absent_facts(question, article.text + " " + article.gloss)), 2)
         ),
         "no_evidence": float(not selection.chosen),
-        "calculated": float(calculation(question, selection, article.year) is not None),
+        "calculated": float(calculated is not None),
     }
 
 
@@ -262,6 +274,7 @@ class Decision:
     confidence: float
     reason: str  # why it abstains ("" when it answers)
     features: dict[str, float]
+    calculation: Calculation | None = None  # the lead to give when it answers
 
 
 def decide(
@@ -271,14 +284,15 @@ def decide(
     article: Article,
     calibrator: Calibrator,
 ) -> Decision:
-    values = features(question, language, selection, article)
+    calc = calculation(question, selection, article.year)
+    values = features(question, language, selection, article, calc)
     if not selection.chosen:
         return Decision(False, 0.0, "no evidence", values)
     p = calibrator.probability(values)
     if values["after_date"]:  # a year after the article's that it never mentions
         return Decision(False, p, "after the article's date", values)
     if p >= calibrator.threshold:
-        return Decision(True, p, "", values)
+        return Decision(True, p, "", values, calc)
     # Between half the threshold and the threshold, the evidence may well answer: say so.
     reason = "uncertain" if p >= calibrator.threshold / 2 else "low confidence"
     return Decision(False, p, reason, values)

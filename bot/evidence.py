@@ -17,7 +17,7 @@ from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations
 from bot.compose import compose
 from bot.compute import missing_operand
-from bot.decide import Article, Calibrator, Decision, calculation, decide, wanted
+from bot.decide import Article, Calibrator, Decision, decide, wanted
 from bot.facts import absent_facts
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Profile
@@ -153,7 +153,7 @@ class EvidencePath:
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
         lead = ""
-        if calc := calculation(question, selection, article.year):
+        if calc := decision.calculation:
             marks = "".join(f"[{i + 1}]" for i in calc.sources)
             lead = f"{calc.text(language).rstrip('.')} {marks}."
         text = compose(chosen, language, self.source_language, self.translation, absent, lead)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import permutations
 
 from bot.text import fold, sentences
@@ -133,6 +134,22 @@ def value_of(num: str) -> float:
     return float(digits.replace(",", "."))
 
 
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def figures(text: str) -> Iterator[tuple[re.Match[str], float]]:
+    """Each number written in ``text`` (matched in its folded form, so the groups say whether
+    it is money, a percentage, an ordinal…) with its value, scale included: '29 millions' =
+    29e6; "12 m" is more likely metres than millions unless the text speaks of money."""
+    folded = fold(text)
+    money = bool(re.search(r"\$|€|dollar|usd|eur", folded))
+    for m in NUMBER.finditer(folded):
+        scale = (m.group("scale") or "").lower()
+        if scale in {"m", "k"} and not money:
+            scale = ""
+        yield m, value_of(m.group("num")) * SCALES.get(scale, 1.0)
+
+
 def percents(text: str) -> set[float]:
     """Values written as percentages: '29 %' = '29%' = '29 percent' = '29 pour cent'."""
     return {value_of(m.group("num")) for m in NUMBER.finditer(fold(text)) if m.group("percent")}
@@ -140,25 +157,13 @@ def percents(text: str) -> set[float]:
 
 def amounts(text: str) -> set[float]:
     """Sums of money: '$700 million' = '700 millions de dollars' = 7e8."""
-    out = set()
-    for m in NUMBER.finditer(fold(text)):
-        if m.group("cur") or m.group("money"):
-            scale = (m.group("scale") or "").lower()
-            out.add(value_of(m.group("num")) * SCALES.get(scale, 1.0))
-    return out
+    return {value for m, value in figures(text) if m.group("cur") or m.group("money")}
 
 
 def numbers(text: str) -> set[float]:
     """Numeric values in ``text``: '100 000' = '100,000', '29 millions' = '29 million' = 29e6."""
-    folded = fold(text)
-    found: set[float] = set()
-    for m in NUMBER.finditer(folded):
-        value = value_of(m.group("num"))
-        scale = (m.group("scale") or "").lower()
-        if scale in {"m", "k"} and not re.search(r"\$|€|dollar|usd|eur", folded):
-            scale = ""  # "12 m" is more likely metres than millions
-        found.add(value * SCALES.get(scale, 1.0))
-    for word in re.findall(r"[a-z]+", folded):
+    found = {value for _, value in figures(text)}
+    for word in re.findall(r"[a-z]+", fold(text)):
         if word in WORDS and WORDS[word] >= WORD_NUMBER_MIN:
             found.add(float(WORDS[word]))
     return found

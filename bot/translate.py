@@ -59,12 +59,6 @@ class Translation:
         return bool(self.text) and all(p == "length" for p in self.problems)
 
 
-def _only_length(entry: dict[str, Any]) -> bool:
-    """A cached translation whose facts all check (at most its length is off)."""
-    problems = entry.get("problems") or []
-    return isinstance(problems, list) and all(p == "length" for p in problems)
-
-
 def _figures(text: str, other: str) -> list[str]:
     """Numbers, amounts, percentages and months of ``text`` that ``other`` lacks."""
     return [f for f in unsupported_facts(text, other, derived=False) if not f[:1].isalpha()] + [
@@ -166,6 +160,13 @@ def _scope(generator: Generator | None, prompts_dir: Path) -> str:
     return f"{generator.name} (prompts {digest})"
 
 
+def _translation(sentence: str, entry: dict[str, Any]) -> Translation:
+    """A cache entry read back."""
+    listed = entry.get("problems", [])
+    problems = tuple(str(p) for p in listed) if isinstance(listed, list) else ()
+    return Translation(sentence, str(entry.get("text", "")), problems)
+
+
 class Translator:
     """French → English per sentence, through the chat model, with a JSON cache on disk."""
 
@@ -197,16 +198,14 @@ class Translator:
         key = self.key(sentence)
         with self._lock:
             entry = self._entries().get(key)
-            if not entry and self.generator is None:
-                scopes: list[Any] = list((self._cache or {}).values())
-                found = [e.get(key) for e in scopes if isinstance(e, dict)]
-                usable = [e for e in found if isinstance(e, dict) and _only_length(e)]
-                entry = min(usable, key=lambda e: len(e.get("problems") or ()), default=None)
-        if not entry:
-            return None
-        listed = entry.get("problems", [])
-        problems = tuple(str(p) for p in listed) if isinstance(listed, list) else ()
-        return Translation(sentence, str(entry.get("text", "")), problems)
+            if entry or self.generator is not None:
+                return _translation(sentence, entry) if entry else None
+            scopes: list[Any] = list((self._cache or {}).values())
+            found = [e.get(key) for e in scopes if isinstance(e, dict)]
+        usable = [
+            t for e in found if isinstance(e, dict) if (t := _translation(sentence, e)).searchable
+        ]
+        return min(usable, key=lambda t: len(t.problems), default=None)
 
     def get(self, sentence: str) -> Translation | None:
         """The cached translation, or a new one (None without a model or when it fails)."""

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage
 
 from bot.build import evidence_path
 from bot.corpus import load_corpus
-from bot.decide import Article, Calibrator, features, wanted, yes_no
+from bot.decide import Article, Calibrator, calculation, features, wanted, yes_no
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
@@ -201,7 +201,8 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     carlson, announced = _selection(ps, at["frustrant"]), _selection(ps, at["jeudi"])
 
     def signal(name: str, question: str, language: str, selection: Selection) -> float:
-        return features(question, language, selection, article)[name]
+        calc = calculation(question, selection, article.year)
+        return features(question, language, selection, article, calc)[name]
 
     # A date is asked for: her quotation holds none ("une autre année" is not one).
     assert signal("date_missing", "Depuis quand Carlson est-elle vice-présidente ?", "fr", carlson)
@@ -221,7 +222,7 @@ def test_the_match_with_the_question_is_the_best_of_the_two_first_sentences(evid
     weak, strong = sorted(retrieved[:2], key=lambda p: p.lexical)
     ranked = (Candidate(weak, 1, 0.6, 0.0, 0.6), Candidate(strong, 2, 0.3, 0.0, 0.3))
     selection = Selection(ranked, (weak, strong), 0.1, True)
-    values = features(question, "fr", selection, article)
+    values = features(question, "fr", selection, article, None)
     assert strong.lexical > weak.lexical
     assert values["core_lexical"] == pytest.approx(math.log1p(strong.lexical))
     assert values["core_dense"] == max(weak.dense, strong.dense)
