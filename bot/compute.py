@@ -20,10 +20,9 @@ ASKS_RATIO = re.compile(
     r"for (every|each)\b.{0,80}\bhow many|pour (chaque|un seul)\b.{0,80}\bcombien|ratio)",
     re.I,
 )
-ASKS_YEARS = re.compile(
-    r"\b(combien d['’](ann[ée]es|ans)|combien de temps|how many years|how long|how much time)",
-    re.I,
-)
+# Years, not any duration: "how long was the course?" asks about 12 weeks, not the years to
+# the goal.
+ASKS_YEARS = re.compile(r"\b(combien d['’](ann[ée]es|ans)|how many years)", re.I)
 ASKS_YEAR = re.compile(
     r"\b(en quelle ann[ée]e|quelle ann[ée]e|what year|which year|quand|when|l['’]ann[ée]e "
     r"exacte|exact year|c['’][ée]tait en|was that in)\b",

@@ -67,6 +67,7 @@ def test_last_year_is_read_from_the_articles_date_in_the_best_sentence_only() ->
         ("Combien de fois plus ?", [ANNOUNCED], 2020),  # one count only
         ("Combien de fois plus ?", [ANNOUNCED, LAST_YEAR, "Et 3 000 écoles."], 2020),  # three
         ("Combien de temps dure le cours ?", [COACH], 2020),  # no later year
+        ("How long was the course Gaines took?", [ANNOUNCED, COACH], 2020),  # not years
         ("How many years until the goal?", [ANNOUNCED], 0),  # the article's date unknown
         ("Combien de personnes Amazon veut-elle former ?", [ANNOUNCED, LAST_YEAR], 2020),
     ],
