@@ -14,19 +14,22 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from bot.compute import Calculation, calculate
+from bot.compute import Calculation, calculate, counts
 from bot.facts import (
+    ALIASES,
     YEAR,
     absent_facts,
     amounts,
     inner_names,
     months,
     name_supported,
+    names,
     numbers,
 )
 from bot.select import Selection
@@ -46,6 +49,30 @@ ASKS_NAME = re.compile(
     r"pays|école)|which (company|firm|employer|city|country|school|website|course))\b",
     re.I,
 )
+# The question asks for the name of something in so many words ("comment s'appelle…",
+# "quelles ONG exactement", "what's the name of…"): then the evidence must name it. Narrower than
+# ASKS_NAME ("qui", "which company"), whose answer may be the article's subject itself.
+ASKS_NAMED = re.compile(
+    r"\b(quel est (le|son|leur) nom|quels? (sont|étaient) (les|leurs) noms|quel nom|"
+    r"(il|elle|ils|elles|ça|ca) (a|ont) (un|des) noms?|des noms|s['’]appel+(e|ent)|"
+    r"appel[ée]e?s? comment|what'?s (the|its|his|her|their) names?|what (is|are|was|were) "
+    r"(the|its|his|her|their) names?|names? of|called|named|"
+    r"(quel|quelle|quels|quelles) (?!(est|sont|était|étaient|sera|seront)\b)"
+    r"([\w'’-]+ ){1,4}(précisément|exactement)|"
+    r"(which|what) (?!(is|are|was|were|do|does|did|will|would|can|could|has|have|had)\b)"
+    r"([\w'’-]+ ){1,4}(exactly|specifically|precisely))\b",
+    re.I,
+)
+# How much money is spent on something ("combien Amazon dépense pour…", "how much is it budgeting").
+ASKS_SPENT = re.compile(
+    r"\b(combien|how much|quel (budget|montant)|what (budget|amount))\b.{0,60}"
+    r"\b(d[ée]pens|spen[dt]|budget|invest|co[uû]t|cost|financ|fund|money|argent|dollars|euros)",
+    re.I,
+)
+# A capitalised word after a demonstrative or an indefinite article is a common noun
+# ("cet Américain", "an American"), not a name.
+NOT_A_NAME = re.compile(r"\b(cet|cette|ce|un|une|this|an|a)\s+[A-ZÀ-Ý][\w’'-]*")
+SUBJECT_SHARE = 0.25  # a name in this share of the article's sentences is what it is about
 # Realised outcomes and the present: an article cannot know what happened after it.
 AFTER_CUES = re.compile(
     r"\b(aujourd'hui|aujourd’hui|actuellement|toujours|finalement|r[ée]ellement|today|"
@@ -143,11 +170,52 @@ class Article:
     gloss: str  # their translations (empty when none)
     year: int  # publication year (0 if unknown)
     vocabulary: frozenset[str] = field(default_factory=frozenset)
+    subjects: frozenset[str] = field(default_factory=frozenset)  # names it is about
 
     @classmethod
-    def of(cls, text: str, gloss: str, year: int, language: str) -> Article:
+    def of(cls, sentences: Sequence[str], gloss: str, year: int, language: str) -> Article:
+        text = " ".join(sentences)
         vocab = lemmas(text, language) | lemmas(gloss, "en") | lemmas(text, "en")
-        return cls(text, gloss, year, frozenset(vocab))
+        seen = Counter(n for s in sentences for n in inner_names(s))
+        subjects = {n for n, k in seen.items() if k >= 2 and k >= SUBJECT_SHARE * len(sentences)}
+        return cls(text, gloss, year, frozenset(vocab), frozenset(subjects))
+
+
+def new_names(question: str, evidence: str, article: Article) -> set[str]:
+    """The names in the evidence that could answer "what is it called?": not names the
+    question gives (or their aliases: "NGOs" is "ONG"), not the article's subjects, not a
+    common noun after "cet" or "an" ("cet Américain")."""
+    given = {ALIASES.get(n, n) for n in names(question)}
+    found = inner_names(NOT_A_NAME.sub("", evidence))
+    return {
+        n
+        for n in found
+        if n not in given and n not in article.subjects and not name_supported(n, question)
+    }
+
+
+def missing_specific(question: str, selection: Selection, article: Article) -> str:
+    """What the question asks for in so many words and the evidence lacks, as the reason to
+    abstain ("" when nothing is missing):
+
+    - "no name": it asks for the name of something ("comment s'appelle l'entreprise où…") and
+      the two sentences ranked first name nothing it does not name itself, nor anything but the
+      article's subjects (the article says "une entreprise" without naming it);
+    - "no amount": it asks how much money something counted in the question costs ("combien
+      pour former ces 29 millions de personnes ?", with no amount of its own) and no chosen
+      sentence holds an amount together with that count (the $700 million went to 100 000
+      employees, not to the 29 million).
+    """
+    core = " ".join(c.passage.text for c in selection.candidates[:CORE])
+    if ASKS_NAMED.search(question) and not new_names(question, core, article):
+        return "no name"
+    asked = set(counts(question))
+    money = ASKS_MONEY.search(question) or ASKS_SPENT.search(question)
+    if money and asked and not amounts(question):
+        priced = [p.text for p in selection.chosen if amounts(p.text)]
+        if not any(asked & set(counts(text)) for text in priced):
+            return "no amount"
+    return ""
 
 
 def features(
@@ -291,6 +359,9 @@ def decide(
     p = calibrator.probability(values)
     if values["after_date"]:  # a year after the article's that it never mentions
         return Decision(False, p, "after the article's date", values)
+    missing = missing_specific(question, selection, article)
+    if missing:
+        return Decision(False, p, missing, values)
     if p >= calibrator.threshold:
         return Decision(True, p, "", values, calc)
     # Between half the threshold and the threshold, the evidence may well answer: say so.

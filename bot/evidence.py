@@ -34,6 +34,8 @@ ABSTAIN = {
         "": "L’article ne le dit pas.",
         "uncertain": "L’article ne semble pas répondre directement à cette question.",
         "after": "L’article date de {date} : il ne peut pas dire ce qui s’est passé depuis.",
+        "no name": "L’article ne donne pas ce nom.",
+        "no amount": "L’article ne donne pas ce montant.",
         "nothing": "L’article ne le dit pas, et aucun de ses passages n’en parle.",
         "instruction": "Je réponds seulement aux questions sur l’article, pas aux consignes.",
         "closest": " Le passage le plus proche qu’il contient est [1] : {quote}",
@@ -42,6 +44,8 @@ ABSTAIN = {
         "": "The article does not say.",
         "uncertain": "The article does not seem to answer this directly.",
         "after": "The article dates from {date}: it cannot say what happened since.",
+        "no name": "The article does not give that name.",
+        "no amount": "The article does not give that amount.",
         "nothing": "The article does not say, and none of its passages is about this.",
         "instruction": "I only answer questions about the article, not instructions.",
         "closest": " The closest passage it has is [1]: {quote}",
@@ -87,11 +91,11 @@ class EvidencePath:
     ) -> Article:
         with self._lock:
             if refresh or self._article is None or self._article[0] != version:
-                text = " ".join(p.text for p in everything)
+                texts = [p.text for p in everything]
                 glosses = [self.translator.cached(p.text) for p in everything]
                 gloss = " ".join(g.text for g in glosses if g and g.searchable)
                 year = self.article_year
-                self._article = (version, Article.of(text, gloss, year, self.source_language))
+                self._article = (version, Article.of(texts, gloss, year, self.source_language))
             return self._article[1]
 
     @property
@@ -203,6 +207,8 @@ class EvidencePath:
             text = msg["after"].format(date=article_date(self.date, language))
         elif reason == "instruction":
             text, closest = msg["instruction"], []
+        elif reason in ("no name", "no amount"):
+            text = msg[reason]
         elif reason == "uncertain" and closest:
             text = msg["uncertain"]
         else:

@@ -196,7 +196,7 @@ def _selection(passages, *numbers: int) -> Selection:
 
 def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot) -> None:
     ps = evidence_bot.retriever.all_passages()
-    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
     at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("frustrant", "jeudi")}
     carlson, announced = _selection(ps, at["frustrant"]), _selection(ps, at["jeudi"])
 
@@ -216,7 +216,7 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
 
 def test_the_match_with_the_question_is_the_best_of_the_two_first_sentences(evidence_bot):
     ps = evidence_bot.retriever.all_passages()
-    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
     question = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
     retrieved = evidence_bot.retriever.retrieve(question)
     weak, strong = sorted(retrieved[:2], key=lambda p: p.lexical)
@@ -368,7 +368,7 @@ def test_yes_no_questions(question, expected) -> None:
 
 def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> None:
     ps = evidence_bot.retriever.all_passages()
-    article = Article.of(" ".join(p.text for p in ps), "", 2020, "fr")
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
     at = [next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "100 000")]
     question = "Le nouveau programme concerne combien de fois plus de personnes que l'ancien ?"
     reply, decision = evidence_bot.evidence.answer(
@@ -420,3 +420,47 @@ def test_hints_are_in_the_questions_language_where_a_translation_exists(evidence
     assert "The people concerned" not in str(system.content)  # the article stays as written
     plain = select_messages(question, ps, retrieved, Path("prompts"))[1]
     assert "The people concerned" not in str(plain.content)
+
+
+def test_a_name_or_an_amount_asked_for_in_so_many_words_must_be_in_the_evidence(evidence_bot):
+    from bot.decide import ASKS_NAMED, missing_specific
+
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
+    assert "amazon" in article.subjects  # named in a quarter of the sentences or more
+    assert not article.subjects & {"gaines", "carlson", "google"}
+    at = {
+        k: next(i for i, p in enumerate(ps, 1) if k in p.text)
+        for k in ("analyste", "Américain", "ONG", "Microsoft", "700 millions", "jeudi")
+    }
+    job = _selection(ps, at["analyste"], at["Américain"])  # "une entreprise", "cet Américain"
+    partners, firms = _selection(ps, at["ONG"]), _selection(ps, at["Microsoft"])
+    spent, announced = _selection(ps, at["700 millions"]), _selection(ps, at["jeudi"])
+
+    def missing(question: str, selection: Selection) -> str:
+        return missing_specific(question, selection, article)
+
+    # The article says "une entreprise" and "soutenu par Amazon", not who employs him.
+    assert missing("Comment s’appelle l’entreprise où travaille Jarred Gaines ?", job) == "no name"
+    assert missing("What's the name of the company Gaines works for?", job) == "no name"
+    # "des ONG" names no NGO; the question's own "NGOs" does not count.
+    assert missing("Which NGOs exactly is Amazon working with?", partners) == "no name"
+    assert missing("Quelles ONG précisément ?", partners) == "no name"
+    assert missing("Quelles entreprises exactement ont profité du télétravail ?", firms) == ""
+    assert missing("Comment s'appelle le journal qui l'a annoncé ?", announced) == ""
+    # Asking who, or what she said "exactly", is not asking for a name in so many words.
+    assert not ASKS_NAMED.search("What exactly did Teresa Carlson say?")
+    assert not ASKS_NAMED.search("Quel est exactement le rôle de Teresa Carlson ?")
+    assert missing("Qui soutient le programme suivi par Jarred Gaines ?", job) == ""
+    # The $700 million went to 100 000 employees, not to the 29 million people.
+    assert (
+        missing(
+            "Combien Amazon dépense-t-elle pour former ces 29 millions de personnes ?",
+            _selection(ps, at["700 millions"], at["jeudi"]),
+        )
+        == "no amount"
+    )
+    assert missing("How much did Amazon spend on its 100,000 employees?", spent) == ""
+    # No count in the question, or an amount of its own (a premise to correct): no rule.
+    assert missing("Combien Amazon a-t-elle dépensé pour ses employés ?", announced) == ""
+    assert missing("Amazon spent $7 billion on 1 million employees, right?", spent) == ""
