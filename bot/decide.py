@@ -42,6 +42,14 @@ ASKS_NUMBER = re.compile(
     r"|what date)",
     re.I,
 )
+# The question asks how many of something there are (then the evidence must count something: not
+# a duration, an age, a percentage or a sum: "combien de gens…?" is not answered by "12 semaines").
+ASKS_COUNT = re.compile(
+    r"\b(combien (de |d['’])(?!(temps|fois|ann[ée]es?|ans|mois|semaines?|jours?|heures?|dollars|"
+    r"euros|argent)\b)|how many (?!(years|months|weeks|days|hours|times|dollars)\b)|"
+    r"le nombre (de|d['’])|the number of)",
+    re.I,
+)
 # The question asks for a name (then the evidence must name something the question does not).
 ASKS_NAME = re.compile(
     r"\b(qui|who|whom|quel nom|what is the name|what's the name|what was the name|called"
@@ -135,10 +143,11 @@ def yes_no(question: str) -> bool:
 
 
 # The kinds of answer a question may ask for, each with what a sentence must hold to give it
-# (in this order: a date or an amount is also a number).
+# (in this order: a date, an amount or a count is also a number).
 KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
     ("date", ASKS_DATE, lambda text: bool(DATE.search(text) or months(text))),
     ("money", ASKS_MONEY, lambda text: bool(amounts(text))),
+    ("count", ASKS_COUNT, lambda text: bool(counts(text))),
     ("number", ASKS_NUMBER, lambda text: bool(numbers(text))),
     ("site", ASKS_SITE, lambda text: bool(SITE.search(text))),
 )
@@ -278,6 +287,7 @@ SIGNALS = (
     "unknown_share",
     "unknown_terms",
     "number_missing",
+    "count_missing",
     "name_missing",
     "money_missing",
     "date_missing",

@@ -11,6 +11,7 @@ Without a model that exposes probabilities, retrieval alone ranks the sentences.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,16 @@ SECOND_RATIO = 0.2  # a second sentence joins the first when its score is at lea
 # (a story told over consecutive sentences: "…Jarred Gaines." "Coach sportif…" "…il est…").
 FOLLOW_RATIO = 0.05
 MAX_CHOSEN = 4
+# A best sentence that opens on what the one before it said ("C'est également le cas d'Amazon",
+# "Coach sportif de formation, cet Américain…", "This is also the case") brings that one in: the
+# companies "également" refers to, the man "cet Américain" is. On the 277 answerable fitted
+# questions, the evidence held every key fact for 215 instead of 209 (7 gained, 1 lost).
+ANAPHOR = re.compile(
+    r"^\W*(c['’]est|ce|cet|cette|ces|il|elle|ils|elles|this|that|these|those|it|he|she|they)"
+    r"\b|^[^,.]{0,40},\s*(cet|cette|ces|il|elle|ils|elles|this|he|she|they)\b"
+    r"|\bquant à (elle|lui|eux|elles)\b|\b(également|also) (le cas|the case)\b",
+    re.I,
+)
 # When the best sentence lacks the kind of answer asked for (a number, a date, an amount), the
 # first of the next ones that holds it goes first, if the model gives it this share of the best
 # score ("combien de personnes…?": "de très nombreuses personnes" then "29 millions de personnes").
@@ -193,8 +204,9 @@ def _by_id(passages: Sequence[Passage]) -> dict[str, Passage]:
 
 def choose_units(candidates: Sequence[Candidate], retrieved_first: str = "") -> list[Passage]:
     """The best sentence, the runner-up when close, the sentences that continue them in their
-    paragraph when the model gives those some weight, and retrieval's own first choice (the
-    model and retrieval miss different questions); at most MAX_CHOSEN, in document order."""
+    paragraph when the model gives those some weight, the one before the best when the best
+    refers back to it (ANAPHOR), and retrieval's own first choice (the model and retrieval miss
+    different questions); at most MAX_CHOSEN, in document order."""
     if not candidates:
         return []
     best = candidates[0].score
@@ -207,6 +219,15 @@ def choose_units(candidates: Sequence[Candidate], retrieved_first: str = "") -> 
                 continue
             if nxt.passage.chunk.paragraph == c.passage.chunk.paragraph:
                 chosen.append(nxt)
+    first = candidates[0]
+    before = by_number.get(first.number - 1)
+    if (
+        before is not None
+        and before not in chosen
+        and before.passage.chunk.paragraph == first.passage.chunk.paragraph
+        and ANAPHOR.search(first.passage.text)
+    ):
+        chosen.append(before)
     chosen = sorted(chosen, key=lambda c: -c.score)
     extra = [c for c in candidates if c.passage.chunk.id == retrieved_first and c not in chosen]
     chosen = chosen[: MAX_CHOSEN - len(extra)] + extra

@@ -189,6 +189,22 @@ def test_units_follow_a_story_within_its_paragraph(evidence_bot) -> None:
     assert 2 not in chosen  # another paragraph, too little weight
 
 
+def test_a_best_sentence_that_refers_back_brings_the_one_before(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("également", "Coach")}
+    also, firms = at["également"], at["également"] - 1  # "C'est également le cas d'Amazon"
+    assert "Microsoft" in ps[firms - 1].text
+    cands = [_candidate(also, 2, 0.7, ps), _candidate(firms, 2, 0.01, ps)]
+    assert [ps.index(p) + 1 for p in choose_units(cands)] == [firms, also]
+    # "Coach sportif de formation, cet Américain…": who he is comes the sentence before.
+    coach = at["Coach"]
+    cands = [_candidate(coach, 5, 0.7, ps), _candidate(coach - 1, 5, 0.01, ps)]
+    assert [ps.index(p) + 1 for p in choose_units(cands)] == [coach - 1, coach]
+    # The sentence before a self-contained one does not come with it.
+    cands = [_candidate(firms, 2, 0.7, ps), _candidate(firms - 1, 2, 0.01, ps)]
+    assert [ps.index(p) + 1 for p in choose_units(cands)] == [firms]
+
+
 def _selection(passages, *numbers: int) -> Selection:
     cands = tuple(Candidate(passages[n - 1], n, 0.5, 0.0, 0.5) for n in numbers)
     return Selection(cands, tuple(c.passage for c in cands), 0.1, True)
@@ -348,6 +364,12 @@ def test_a_close_runner_up_holding_the_kind_of_answer_asked_for_goes_first(evide
     assert typed_first([*far, ranked[1]], holds)[0].passage is many  # beyond the window
     weak = [ranked[0], Candidate(millions, 2, 0.05, 0.0, 0.05)]
     assert typed_first(weak, holds) == weak  # too far below the best
+    # How many people: a duration, a percentage or an age is a number, not a count.
+    course = next(p for p in ps if "12 semaines" in p.text)
+    growth = next(p for p in ps if "29%" in p.text)
+    assert not holds(course.text) and not holds(growth.text)
+    assert wanted("Combien de semaines a duré le cours ?")(course.text)  # type: ignore[misc]
+    assert wanted("How many people will Amazon train?")(millions.text)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
