@@ -51,7 +51,7 @@ eval: install
 # Answer whenever there is evidence, then fit the abstention calibrator on the outcomes
 # (5-fold cross-validation) over the development set and the first four held-out sets; writes
 # bot/calibration*.json and eval/results/fit/. eval/holdout4.jsonl stays out: it measures.
-FIT_CASES := eval/gold.jsonl eval/holdout.jsonl eval/holdout2.jsonl eval/holdout3.jsonl eval/holdout4.jsonl
+FIT_CASES := eval/gold.jsonl eval/holdout.jsonl eval/holdout2.jsonl eval/holdout3.jsonl eval/holdout4.jsonl eval/holdout5.jsonl
 fit: install
 	$(PY) -m evals --fit --modes default,extractive --cases $(FIT_CASES) --out eval/results/fit
 
