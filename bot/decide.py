@@ -71,12 +71,6 @@ ASKS_NAMED = re.compile(
     r"([\w'’-]+ ){1,4}(exactly|specifically|precisely))\b",
     re.I,
 )
-# How much money is spent on something ("combien Amazon dépense pour…", "how much is it budgeting").
-ASKS_SPENT = re.compile(
-    r"\b(combien|how much|quel (budget|montant)|what (budget|amount))\b.{0,60}"
-    r"\b(d[ée]pens|spen[dt]|budget|invest|co[uû]t|cost|financ|fund|money|argent|dollars|euros)",
-    re.I,
-)
 # A capitalised word after a demonstrative or an indefinite article is a common noun
 # ("cet Américain", "an American"), not a name.
 NOT_A_NAME = re.compile(r"\b(cet|cette|ce|un|une|this|an|a)\s+[A-ZÀ-Ý][\w’'-]*")
@@ -93,10 +87,27 @@ AFTER_CUES = re.compile(
     r"managed to)\b",
     re.I,
 )
-# The question asks for a sum of money (then the evidence must hold one).
+# The question asks what something costs (then the evidence must hold a price, or say "free").
+ASKS_PRICE = re.compile(
+    r"\b(co[uû]te?|co[uû]ter|cost|costs|prix|price|payant|tarif|fees?|"
+    r"how much .{0,30}(cost|pay\b)|(faut|dois|doit|devoir|fallu)[^?]{0,20} payer|have to pay)",
+    re.I,
+)
+# How much money is spent on something ("combien Amazon dépense pour…", "how much is it budgeting").
+ASKS_SPENT = re.compile(
+    r"\b(combien|how much|quel (budget|montant)|what (budget|amount))\b.{0,60}"
+    r"\b(d[ée]pens|spen[dt]|budget|invest|financ|fund|money|argent|dollars|euros)",
+    re.I,
+)
+# What something costs a named payer ("coûte-t-il à Amazon", "cost Amazon"): "free" for the
+# trainees does not answer that.
+COSTS_PAYER = re.compile(r"\b(co[uû]t\w*(-t-\w+)?|costs?)\s+(à\s+|to\s+)?(?-i:[A-Z])", re.I)
+# The question asks for another sum of money: a salary, a budget, what something costs its payer
+# (then the evidence must hold an amount; "free" does not say what a support analyst earns).
 ASKS_MONEY = re.compile(
-    r"\b(salaire|salary|gagne|earn|co[uû]te?|cost|prix|price|combien .{0,30}(dollars|euros)|"
-    r"how much .{0,30}(cost|pay|earn|dollars)|rémunér|paid|payé|touche|par mois|per month)",
+    r"\b(salaire|salary|gagne|earn|combien .{0,30}(dollars|euros)|"
+    r"how much .{0,30}(earn|dollars)|rémunér|paid|payé|touche|par mois|per month)\b"
+    rf"|{ASKS_SPENT.pattern}|{COSTS_PAYER.pattern}",
     re.I,
 )
 # The question asks for a date (then the evidence must hold one, not just any number).
@@ -120,6 +131,7 @@ ASKS_SITE = re.compile(
     r"enrol+|apply)|o[uù] (m'|m’|me |s'|s’|se )?inscrire)",
     re.I,
 )
+FREE = re.compile(r"\b(gratuit|gratuite|gratuits|gratuites|gratuitement|free|sans frais)\b", re.I)
 SITE = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|fr|io)\b", re.I)
 YES_NO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
@@ -146,10 +158,11 @@ def yes_no(question: str) -> bool:
 
 
 # The kinds of answer a question may ask for, each with what a sentence must hold to give it
-# (in this order: a date, an amount or a count is also a number).
+# (in this order: a date, an amount, a price or a count is also a number).
 KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
     ("date", ASKS_DATE, lambda text: bool(DATE.search(text) or months(text))),
     ("money", ASKS_MONEY, lambda text: bool(amounts(text))),
+    ("price", ASKS_PRICE, lambda text: bool(amounts(text) or FREE.search(text))),
     ("count", ASKS_COUNT, lambda text: bool(counts(text))),
     ("number", ASKS_NUMBER, lambda text: bool(numbers(text))),
     ("site", ASKS_SITE, lambda text: bool(SITE.search(text))),
@@ -222,7 +235,9 @@ def missing_specific(question: str, selection: Selection, article: Article) -> s
     if ASKS_NAMED.search(question) and not new_names(question, core, article):
         return "no name"
     asked = set(counts(question))
-    money = ASKS_MONEY.search(question) or ASKS_SPENT.search(question)
+    money = (
+        ASKS_PRICE.search(question) or ASKS_MONEY.search(question) or ASKS_SPENT.search(question)
+    )
     if money and asked and not amounts(question):
         priced = [p.text for p in selection.chosen if amounts(p.text)]
         if not any(asked & set(counts(text)) for text in priced):
@@ -293,6 +308,7 @@ SIGNALS = (
     "count_missing",
     "name_missing",
     "money_missing",
+    "price_missing",
     "date_missing",
     "site_missing",
     "off_topic",

@@ -224,6 +224,12 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     assert signal("date_missing", "Depuis quand Carlson est-elle vice-présidente ?", "fr", carlson)
     assert not signal("date_missing", "Quand Amazon a-t-il fait cette annonce ?", "fr", announced)
     assert not signal("date_missing", "Que dit Teresa Carlson ?", "fr", carlson)
+    # A price is answered by "gratuitement"; a salary, or what it costs Amazon, is not.
+    free = _selection(ps, next(i for i, p in enumerate(ps, 1) if "gratuitement" in p.text))
+    assert not signal("price_missing", "Et pour les participants, ça coûte combien ?", "fr", free)
+    assert signal("money_missing", "Combien gagne un analyste de support client ?", "fr", free)
+    assert signal("money_missing", "How much will the programme cost Amazon?", "en", free)
+    assert wanted("How much did that cost him?") is not wanted("How much does he earn?")
     # A web address is asked for: no sentence of the article holds one.
     assert signal("site_missing", "What's the website to sign up?", "en", announced)
     assert signal("site_missing", "t'as le lien pour s'inscrire ?", "fr", announced)
