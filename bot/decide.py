@@ -33,7 +33,7 @@ from bot.facts import (
     numbers,
 )
 from bot.select import Selection
-from bot.text import lemmas
+from bot.text import fold, lemmas
 
 # The question asks for a quantity or a date (then the evidence must hold a number).
 ASKS_NUMBER = re.compile(
@@ -68,8 +68,17 @@ ASKS_NAMED = re.compile(
     r"(quel|quelle|quels|quelles) (?!(est|sont|était|étaient|sera|seront)\b)"
     r"([\w'’-]+ ){1,4}(précisément|exactement)|"
     r"(which|what) (?!(is|are|was|were|do|does|did|will|would|can|could|has|have|had)\b)"
-    r"([\w'’-]+ ){1,4}(exactly|specifically|precisely))\b",
+    r"([\w'’-]+ ){1,4}(exactly|specifically|precisely)|"
+    # ...or a named thing by its kind: "dans quelle entreprise…", "which city…"
+    r"(quel|quelle|quels|quelles|which|what) ([\w'’-]+ ){0,2}?(entreprises?|soci[ée]t[ée]s?|"
+    r"bo[iî]tes?|firmes?|villes?|pays|[ée]coles?|ONG|organisations?|journal|journaux|"
+    r"compan(y|ies)|firms?|employers?|cit(y|ies)|towns?|countr(y|ies)|schools?|NGOs?|"
+    r"organi[sz]ations?|newspapers?))\b",
     re.I,
+)
+# Where someone comes from: "cet Américain" answers it.
+ASKS_ORIGIN = re.compile(
+    r"\b(pays|country|countries|nationalit\w*|d['’]o[uù] vient|where\b.{0,40}\bfrom)\b", re.I
 )
 # A capitalised word after a demonstrative or an indefinite article is a common noun
 # ("cet Américain", "an American"), not a name.
@@ -209,13 +218,22 @@ class Article:
 def new_names(question: str, evidence: str, article: Article) -> set[str]:
     """The names in the evidence that could answer "what is it called?": not names the
     question gives (or their aliases: "NGOs" is "ONG"), not the article's subjects, not a
-    common noun after "cet" or "an" ("cet Américain")."""
+    common noun after "cet" or "an" ("cet Américain") unless the question asks where someone
+    comes from."""
     given = {ALIASES.get(n, n) for n in names(question)}
-    found = inner_names(NOT_A_NAME.sub("", evidence))
+    found = inner_names(evidence if ASKS_ORIGIN.search(question) else NOT_A_NAME.sub("", evidence))
+    folded = fold(evidence)
+
+    def part_of_given(name: str) -> bool:  # "Jarred" in "Jarred Gaines" when asked about Gaines
+        return any(f"{name} {g}" in folded or f"{g} {name}" in folded for g in given)
+
     return {
         n
         for n in found
-        if n not in given and n not in article.subjects and not name_supported(n, question)
+        if n not in given
+        and n not in article.subjects
+        and not name_supported(n, question)
+        and not part_of_given(n)
     }
 
 
@@ -223,9 +241,10 @@ def missing_specific(question: str, selection: Selection, article: Article) -> s
     """What the question asks for in so many words and the evidence lacks, as the reason to
     abstain ("" when nothing is missing):
 
-    - "no name": it asks for the name of something ("comment s'appelle l'entreprise où…") and
-      the two sentences ranked first name nothing it does not name itself, nor anything but the
-      article's subjects (the article says "une entreprise" without naming it);
+    - "no name": it asks for the name of something ("comment s'appelle l'entreprise où…",
+      "dans quelle ville…") and the two sentences ranked first name nothing it does not name
+      itself, nor anything but the article's subjects (the article says "une entreprise"
+      without naming it);
     - "no amount": it asks how much money something counted in the question costs ("combien
       pour former ces 29 millions de personnes ?", with no amount of its own) and no chosen
       sentence holds an amount together with that count (the $700 million went to 100 000

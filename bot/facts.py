@@ -201,7 +201,8 @@ def names(text: str) -> set[str]:
         follows = i + 1 < len(caps) and caps[i + 1].start() == m.end() + 1
         if initial and not (follows or m.group(0).isupper()):
             continue  # a capital that only starts the sentence says nothing
-        word = re.split(r"'", fold(m.group(0)))[-1]
+        # "l'Amazon" is Amazon; so are "Gaines's" and "Bezos'" (English possessives)
+        word = re.split(r"'", re.sub(r"'s?$", "", fold(m.group(0))))[-1]
         if len(word) > 2 and word not in NOT_NAMES and word not in covered:
             out.add(word)
     return out

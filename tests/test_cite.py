@@ -1,7 +1,7 @@
 """Markers → spans, and removal of what the cited passages do not support."""
 
 from bot.cite import markers, split_sentences, verify
-from bot.facts import absent_facts, name_supported, numbers, unsupported_facts
+from bot.facts import absent_facts, name_supported, names, numbers, unsupported_facts
 from bot.retrieve import Passage
 from bot.split import Chunk
 
@@ -73,6 +73,12 @@ def test_months_and_names_must_be_in_evidence() -> None:
     assert unsupported_facts("It was Microsoft.", "Amazon l’a annoncé.") == ["microsoft"]
     assert unsupported_facts("Jeff Bezos said so.", "Amazon l’a dit.") == ["bezos", "jeff"]
     assert unsupported_facts("AWS grew.", "Amazon Web Services a grandi.") == []
+
+
+def test_possessives_and_elisions_keep_the_name() -> None:
+    assert names("What was the name of Gaines's course?") == {"gaines"}
+    assert names("He read Jeff Bezos' plan") == {"jeff", "bezos"}
+    assert names("Le plan de l'Amazon de Bezos") == {"amazon", "bezos"}
 
 
 def test_markers_after_full_stop_and_lists() -> None:

@@ -476,6 +476,13 @@ def test_a_name_or_an_amount_asked_for_in_so_many_words_must_be_in_the_evidence(
     assert missing("Quelles ONG précisément ?", partners) == "no name"
     assert missing("Quelles entreprises exactement ont profité du télétravail ?", firms) == ""
     assert missing("Comment s'appelle le journal qui l'a annoncé ?", announced) == ""
+    # A named thing asked for by its kind: the article never says where he works or lives.
+    assert missing("Dans quelle entreprise travaille Jarred Gaines ?", job) == "no name"
+    assert missing("Which city does Jarred Gaines live in?", job) == "no name"
+    assert missing("What was the name of Gaines's course?", job) == "no name"  # not "Jarred"
+    assert missing("Which companies saw their cloud business grow?", firms) == ""
+    # Where he comes from: "cet Américain" answers that.
+    assert missing("Jarred, il vient de quel pays ?", job) == ""
     # Asking who, or what she said "exactly", is not asking for a name in so many words.
     assert not ASKS_NAMED.search("What exactly did Teresa Carlson say?")
     assert not ASKS_NAMED.search("Quel est exactement le rôle de Teresa Carlson ?")
