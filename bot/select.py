@@ -180,7 +180,9 @@ def select(
 
 def with_passage(selection: Selection, passage: Passage) -> Selection:
     """The selection with one more sentence among the chosen ones (document order)."""
-    chosen = sorted({*selection.chosen, passage}, key=lambda p: p.chunk.position)
+    if any(p.chunk.id == passage.chunk.id for p in selection.chosen):
+        return selection
+    chosen = sorted([*selection.chosen, passage], key=lambda p: p.chunk.position)
     return Selection(selection.candidates, tuple(chosen), selection.p_none, selection.by_model)
 
 

@@ -3,6 +3,7 @@ translation checks, abstention rules and advice, without any real model."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -433,6 +434,8 @@ def test_a_comparison_gets_the_sentence_holding_its_second_figure(evidence_bot) 
     wider = with_passage(Selection(ranked, selection.chosen, 0.1, True), ps[at["100 000"] - 1])
     assert [p.text for p in wider.chosen] == [ps[at["jeudi"] - 1].text, ps[at["100 000"] - 1].text]
     assert with_passage(wider, ps[at["jeudi"] - 1]).chosen == wider.chosen  # no duplicate
+    rescored = dataclasses.replace(ps[at["jeudi"] - 1], score=0.9)  # found by another search
+    assert with_passage(wider, rescored).chosen == wider.chosen
 
 
 def test_hints_are_in_the_questions_language_where_a_translation_exists(evidence_bot) -> None:
