@@ -76,6 +76,8 @@ ASKS_NAMED = re.compile(
     r"organi[sz]ations?|newspapers?))\b",
     re.I,
 )
+# A goal's year ("d'ici 2025", "by 2025").
+TARGET = re.compile(r"\b(?:d['’]ici|by|jusqu['’](?:en|à)|until)\s+(\d{4})\b", re.I)
 # Where someone comes from: "cet Américain" answers it.
 ASKS_ORIGIN = re.compile(
     r"\b(pays|country|countries|nationalit\w*|d['’]o[uù] vient|where\b.{0,40}\bfrom)\b", re.I
@@ -104,7 +106,7 @@ ASKS_PRICE = re.compile(
 )
 # How much money is spent on something ("combien Amazon dépense pour…", "how much is it budgeting").
 ASKS_SPENT = re.compile(
-    r"\b(combien|how much|quel (budget|montant)|what (budget|amount))\b.{0,60}"
+    r"\b(quel (budget|montant)|what (budget|amount)|budget\w*)\b|\b(combien|how much)\b.{0,60}"
     r"\b(d[ée]pens|spen[dt]|budget|invest|financ|fund|money|argent|dollars|euros)",
     re.I,
 )
@@ -281,7 +283,14 @@ def features(
     asked = lemmas(question, language)
     unknown = {w for w in asked if w not in article.vocabulary}
     years = {int(y.group(0)) for y in YEAR.finditer(question)}
-    later = any(y > article.year for y in years) if article.year else False
+    # "…former 29 millions de personnes d'ici 2030 ?" misquotes a goal the article dates
+    # ("d'ici 2025"): a premise its sentence corrects, not a question about after the article.
+    misquoted = TARGET.findall(article.text) and {int(y) for y in TARGET.findall(question)}
+    later = (
+        any(y > article.year and y not in (misquoted or ()) for y in years)
+        if article.year
+        else False
+    )
     named = {n for n in inner_names(core) if not name_supported(n, question)}
     return {
         "p_none": selection.p_none,

@@ -225,6 +225,11 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     assert signal("date_missing", "Depuis quand Carlson est-elle vice-présidente ?", "fr", carlson)
     assert not signal("date_missing", "Quand Amazon a-t-il fait cette annonce ?", "fr", announced)
     assert not signal("date_missing", "Que dit Teresa Carlson ?", "fr", carlson)
+    # A goal misquoted ("d'ici 2030" for "d'ici 2025") is a premise to correct, not a
+    # question about what happened after the article; a later year as such is.
+    assert not signal("after_date", "Amazon veut former 30 millions d'ici 2030 ?", "fr", announced)
+    assert signal("after_date", "Combien de personnes ont été formées en 2023 ?", "fr", announced)
+    assert signal("after_date", "How many had Amazon trained by the end of 2021?", "en", announced)
     # A price is answered by "gratuitement"; a salary, or what it costs Amazon, is not.
     free = _selection(ps, next(i for i, p in enumerate(ps, 1) if "gratuitement" in p.text))
     assert not signal("price_missing", "Et pour les participants, ça coûte combien ?", "fr", free)
@@ -490,6 +495,14 @@ def test_a_name_or_an_amount_asked_for_in_so_many_words_must_be_in_the_evidence(
     assert not ASKS_NAMED.search("What exactly did Teresa Carlson say?")
     assert not ASKS_NAMED.search("Quel est exactement le rôle de Teresa Carlson ?")
     assert missing("Qui soutient le programme suivi par Jarred Gaines ?", job) == ""
+    # "Quel budget…" asks for an amount as much as "combien dépense…".
+    assert (
+        missing("Quel budget Amazon consacre à la formation de ces 29 millions de gens ?", spent)
+        == "no amount"
+    )
+    # "Quel budget…" asks for an amount as much as "combien dépense…".
+    question = "Quel budget Amazon consacre à la formation de ces 29 millions de gens ?"
+    assert missing(question, spent) == "no amount"
     # The $700 million went to 100 000 employees, not to the 29 million people.
     assert (
         missing(
