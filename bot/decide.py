@@ -1,12 +1,15 @@
 """Decide whether the selected evidence answers the question, and how sure that is.
 
 No single signal separates answerable from unanswerable questions (the model's P(none) alone
-reaches an AUROC of 0.61 on the evaluation sets, the best one 0.71), so several are combined by
+reaches an AUROC of 0.65 on the evaluation sets, the best one 0.75), so several are combined by
 a logistic model fitted on them with cross-validation (``make fit``): the model's
 probabilities, retrieval scores, key terms of the question the article never uses, the kind of
 answer asked for against what the best-ranked sentences hold, and questions about after the
 article's date.
 Its output is ``Answer.confidence``: the estimated probability that the answer is right.
+Two cases are rules, whatever the confidence: a year after the article that it never mentions,
+and a name or an amount asked for in so many words that the evidence lacks
+(``missing_specific``).
 """
 
 from __future__ import annotations
