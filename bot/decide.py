@@ -210,6 +210,7 @@ class Article:
     year: int  # publication year (0 if unknown)
     vocabulary: frozenset[str] = field(default_factory=frozenset)
     subjects: frozenset[str] = field(default_factory=frozenset)  # names it is about
+    sets_goals: bool = False  # it dates a goal ("d'ici 2025")
 
     @classmethod
     def of(cls, sentences: Sequence[str], gloss: str, year: int, language: str) -> Article:
@@ -217,7 +218,8 @@ class Article:
         vocab = lemmas(text, language) | lemmas(gloss, "en") | lemmas(text, "en")
         seen = Counter(n for s in sentences for n in inner_names(s))
         subjects = {n for n, k in seen.items() if k >= 2 and k >= SUBJECT_SHARE * len(sentences)}
-        return cls(text, gloss, year, frozenset(vocab), frozenset(subjects))
+        goals = bool(TARGET.search(text))
+        return cls(text, gloss, year, frozenset(vocab), frozenset(subjects), goals)
 
 
 def new_names(question: str, evidence: str, article: Article) -> set[str]:
@@ -259,9 +261,7 @@ def missing_specific(question: str, selection: Selection, article: Article) -> s
     if ASKS_NAMED.search(question) and not new_names(question, core, article):
         return "no name"
     asked = set(counts(question))
-    money = (
-        ASKS_PRICE.search(question) or ASKS_MONEY.search(question) or ASKS_SPENT.search(question)
-    )
+    money = ASKS_PRICE.search(question) or ASKS_MONEY.search(question)  # spent: in ASKS_MONEY
     if money and asked and not amounts(question):
         priced = [p.text for p in selection.chosen if amounts(p.text)]
         if not any(asked & set(counts(text)) for text in priced):
@@ -288,12 +288,8 @@ def features(
     years = {int(y.group(0)) for y in YEAR.finditer(question)}
     # "…former 29 millions de personnes d'ici 2030 ?" misquotes a goal the article dates
     # ("d'ici 2025"): a premise its sentence corrects, not a question about after the article.
-    misquoted = TARGET.findall(article.text) and {int(y) for y in TARGET.findall(question)}
-    later = (
-        any(y > article.year and y not in (misquoted or ()) for y in years)
-        if article.year
-        else False
-    )
+    misquoted = {int(y) for y in TARGET.findall(question)} if article.sets_goals else set()
+    later = bool(article.year) and any(y > article.year for y in years - misquoted)
     named = {n for n in inner_names(core) if not name_supported(n, question)}
     return {
         "p_none": selection.p_none,
