@@ -1,9 +1,10 @@
-"""Faithful English versions of the article's sentences, made without any question in sight.
+"""Faithful versions of the article's sentences in the other language (French ↔ English), made
+without any question in sight.
 
 A sentence is translated on its own (the model never sees what the user asked, so it cannot
-bend the sentence towards the question), checked against the French (numbers, amounts, dates,
-names, negation) and cached on disk per model and prompt wording, so each sentence is
-translated once.
+bend the sentence towards the question), checked against the original (numbers, amounts,
+dates, names, negation) and cached on disk per model, direction and prompt wording, so each
+sentence is translated once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.facts import (
     negated,
     unsupported_facts,
 )
+from bot.language import LANGUAGE_NAMES
 from bot.llm import Generator, LLMUnavailable
 from bot.prompts import PromptError, load_prompt, render
 from bot.text import fold
@@ -66,17 +68,18 @@ def _figures(text: str, other: str) -> list[str]:
     ]
 
 
-def check(source: str, text: str) -> tuple[str, ...]:
-    """What the translation changed: facts added or lost, a negation added or dropped,
-    a sentence left out (too short) or a comment added (too long)."""
+def check(source: str, text: str, languages: tuple[str, str] = ("fr", "en")) -> tuple[str, ...]:
+    """What the translation (``languages``: from, to) changed: facts added or lost, a negation
+    added or dropped, a sentence left out (too short) or a comment added (too long)."""
     problems = [f"added {f}" for f in _figures(text, source)]
     problems += [f"lost {f}" for f in _figures(source, text)]
     # Names only one way: they are spelt differently across languages (États-Unis).
     problems += [f"added {n}" for n in sorted(inner_names(text)) if not name_supported(n, source)]
-    problems += [
-        f"changed '{fr}' {year}" for fr, year in _dated(source) if not _kept(text, fr, year)
-    ]
-    if negated(source, "fr") != negated(text, "en"):
+    if languages == ("fr", "en"):
+        problems += [
+            f"changed '{fr}' {year}" for fr, year in _dated(source) if not _kept(text, fr, year)
+        ]
+    if negated(source, languages[0]) != negated(text, languages[1]):
         problems.append("negation changed")
     if not LENGTH_RATIO[0] <= len(text) / max(len(source), 1) <= LENGTH_RATIO[1]:
         problems.append("length")
@@ -167,16 +170,31 @@ def _translation(sentence: str, entry: dict[str, Any]) -> Translation:
     return Translation(sentence, str(entry.get("text", "")), problems)
 
 
-class Translator:
-    """French → English per sentence, through the chat model, with a JSON cache on disk."""
+def other_language(language: str) -> str:
+    """The language answers are translated into from an article in ``language``."""
+    return "en" if language != "en" else "fr"
 
-    def __init__(self, generator: Generator | None, cache_path: Path, prompts_dir: Path) -> None:
+
+class Translator:
+    """One sentence at a time from the article's language into the other one (French ↔
+    English), through the chat model, with a JSON cache on disk."""
+
+    def __init__(
+        self,
+        generator: Generator | None,
+        cache_path: Path,
+        prompts_dir: Path,
+        source: str = "fr",
+    ) -> None:
         self.generator = generator
         self.cache_path = cache_path
         self.prompts_dir = prompts_dir
+        self.languages = (source, other_language(source))
         self._lock = threading.Lock()
         self._cache: dict[str, dict[str, object]] | None = None
-        self.scope = _scope(generator, prompts_dir)  # the part of the cache file used here
+        # The part of the cache file used here: per model, prompt wording and direction.
+        scope = _scope(generator, prompts_dir)
+        self.scope = scope if self.languages == ("fr", "en") else f"{scope} {source}→"
 
     @staticmethod
     def key(sentence: str) -> str:
@@ -227,18 +245,21 @@ class Translator:
         made = Translation(sentence, "", ("not translated",))
         tries: list[tuple[str, dict[str, Any]]] = [(name, {}) for name in PROMPTS]
         tries += [(PROMPTS[0], {"temperature": 0.7, "seed": i}) for i in range(1, SAMPLED + 1)]
+        source, target = (LANGUAGE_NAMES.get(lang, lang) for lang in self.languages)
+        french = self.languages == ("fr", "en")
         for name, options in tries:
-            prepared = english_dates(english_numbers(sentence))
+            prepared = english_dates(english_numbers(sentence)) if french else sentence
             masked, values = (
                 mask_numbers(prepared) if name == "translate_masked" else (prepared, [])
             )
-            system, _, user = render(name, self.prompts_dir, sentence=masked).partition("\n---\n")
+            prompt = render(name, self.prompts_dir, sentence=masked, source=source, target=target)
+            system, _, user = prompt.partition("\n---\n")
             messages: list[BaseMessage] = (
                 [SystemMessage(system), HumanMessage(user)] if user else [HumanMessage(system)]
             )
             text = _clean(self.generator.complete(messages, budget, **options))
             made = Translation(sentence, unmask_numbers(text, values), ())
-            made = Translation(sentence, made.text, check(sentence, made.text))
+            made = Translation(sentence, made.text, check(sentence, made.text, self.languages))
             if made.ok:
                 return made
             log.info("translation rejected (%s): %r", ", ".join(made.problems), made.text)
