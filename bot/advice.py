@@ -71,6 +71,18 @@ UNKNOWN_TOPICS = {
     "schedule": r"temps partiel|part[- ]time|\bsoir|evening|week-?end|how long will|rythme|"
     r"heures par|hours a|en ligne|online|a distance|remote",
 }
+# How "what the article does not say" names each of them (a profile may add its own).
+UNKNOWN_WORDS = {
+    "enrol": {"fr": "comment s’inscrire", "en": "how to enrol"},
+    "course": {"fr": "quel cours suivre exactement", "en": "which course to take exactly"},
+    "prerequisites": {"fr": "les prérequis", "en": "the prerequisites"},
+    "pay": {"fr": "les salaires", "en": "salaries"},
+    "place": {
+        "fr": "si le programme existe dans votre pays",
+        "en": "whether it runs in your country",
+    },
+    "schedule": {"fr": "le rythme ou la durée pour vous", "en": "the schedule or length for you"},
+}
 NOT_SAID = {
     "fr": "Ce que l’article ne dit pas : {items}. C’est à vérifier auprès des organismes de "
     "formation.",
@@ -116,25 +128,30 @@ def advise(
     language: str,
     advice: Advice,
     render_quote: Callable[[str, int], str],
+    chosen: Sequence[str] = (),
 ) -> tuple[list[Part], list[str]]:
     """The parts of the advice answer and two or three follow-up questions.
 
     ``render_quote(quote, n)`` writes a quote in the user's language with its [n] marker.
-    Programme facts are dropped (least relevant first) to stay within MAX_CHARS.
+    ``chosen`` are the sentences the evidence choice found for the question: the facts told
+    when the profile has none for the concerns raised. Facts are dropped (least relevant
+    first) to stay within MAX_CHARS.
     """
     lang = language if language in NOT_SAID else "en"
     topics = concerns(question)
     # The leads of the concerns raised, most pressing first (two at most), else the general one.
     framed = [t for t in advice.lead_order if t in topics and t in advice.leads][:MAX_LEADS]
     lead = " ".join(advice.leads[t][lang] for t in framed or ["general"])
-    facts = [f for f in advice.facts if set(f.topics) & set(topics)] or [
-        f for f in advice.facts if "general" in f.topics
+    facts = [f.quote for f in advice.facts if set(f.topics) & set(topics)] or [
+        f.quote for f in advice.facts if "general" in f.topics
     ]
-    asked = [t for t in unknowns_asked(question, advice) if t in advice.unknowns]
-    items = [advice.unknowns[t][lang] for t in (asked or advice.default_unknowns)]
+    facts = facts or [q for q in chosen if q not in advice.story]
+    said = {**UNKNOWN_WORDS, **advice.unknowns}
+    asked = [t for t in unknowns_asked(question, advice) if t in said]
+    items = [said[t][lang] for t in (asked or advice.default_unknowns) if t in said]
     not_said = Part("not_said", NOT_SAID[lang].format(items=", ".join(items)))
     for count in range(min(MAX_FACTS, len(facts)), -1, -1):
-        quotes = [*advice.story, *(f.quote for f in facts[:count])]
+        quotes = [*advice.story, *facts[:count]]
         rendered = [render_quote(q, n) for n, q in enumerate(quotes, start=1)]
         story, told = rendered[: len(advice.story)], rendered[len(advice.story) :]
         shows = [lead, advice.story_intro.get(lang, ""), " ".join(story), " ".join(told)]

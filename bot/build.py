@@ -46,7 +46,7 @@ def build_bot(settings: Settings | None = None, ingest: bool = True) -> Bot:
         notices.append(f"LLM unavailable ({exc}); answers are extracts of the article.")
     bot = Bot(settings, index, Retriever(index, settings.top_k), generator, notices)
     profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
-    language = documents[0].metadata.get("language", "fr") if documents else "fr"
+    language = documents[0].metadata.get("language", "en") if documents else "en"
     bot.profile = replace(profile, language=language)
     if settings.answering == "evidence":
         bot.evidence = evidence_path(settings, generator, documents, profile)
@@ -76,12 +76,18 @@ def evidence_path(
     )
     return EvidencePath(
         generator,
-        Translator(generator, settings.data_dir / "translations.json", settings.prompts_dir),
+        Translator(
+            generator,
+            settings.data_dir / "translations.json",
+            settings.prompts_dir,
+            source=meta.get("language", "en"),
+        ),
         Calibrator.bundled(name),
         settings.prompts_dir,
-        source_language=meta.get("language", "fr"),
+        source_language=meta.get("language", "en"),
         date=meta.get("date", ""),
         profile=profile,
+        drafts_path=settings.data_dir / "drafts.json",
     )
 
 

@@ -36,6 +36,27 @@ def resolves(rewritten: str, question: str, history: list[dict[str, str]], langu
     return bool((lemmas(rewritten, language) - lemmas(question, language)) & said)
 
 
+# What makes a question lean on the conversation, in either language: a third-person pronoun,
+# possessive or demonstrative, or an opening that continues the previous turn ("Et…", "And…",
+# "What about…"). Grammar words, the same for any article.
+LEANS = re.compile(
+    r"(?<!-)\b(il|elle|ils|elles|lui|leur|leurs|eux|son|sa|ses|ça|ca|cela|celui|celle|ceux|celles|"
+    r"ce dernier|cette derni[eè]re|he|she|they|him|her|hers|them|his|their|theirs|it|its|"
+    r"this|that|these|those)\b|^\W*(et|and|mais|but|ou|or|alors|so|ok|okay|"
+    r"what about|how about|et pour|and for)\b",
+    re.I,
+)
+MIN_KNOWN = 2  # content words the article knows, for a question to stand on its own
+
+
+def stands_alone(question: str, language: str, vocabulary: frozenset[str]) -> bool:
+    """Whether a follow-up can be searched as it is: no word that points back to the
+    conversation, and enough content words of its own that the article uses."""
+    if LEANS.search(question):
+        return False
+    return len(lemmas(question, language) & vocabulary) >= MIN_KNOWN
+
+
 def _clean(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     line = re.sub(r"^(rewritten question|question)\s*:\s*", "", line, flags=re.I)
@@ -48,8 +69,11 @@ def condense(
     language: str,
     generator: Generator | None,
     prompts_dir: Path,
+    vocabulary: frozenset[str] = frozenset(),
 ) -> str:
-    if not history:
+    """The question to search: the follow-up as it is when it stands alone (``vocabulary``,
+    the article's content words, given), else rewritten from the conversation."""
+    if not history or (vocabulary and stands_alone(question, language, vocabulary)):
         return question
     if generator is None:
         return heuristic(question, history)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,10 +17,12 @@ from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations
 from bot.compose import compose
 from bot.compute import missing_operand
-from bot.decide import Article, Calibrator, Decision, decide, wanted
+from bot.decide import Article, Calibrator, Decision, decide
+from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
 from bot.facts import absent_facts
 from bot.llm import Generator, LLMUnavailable
-from bot.profile import Profile
+from bot.profile import Advice, Profile
+from bot.qtype import asked, holds
 from bot.retrieve import Passage
 from bot.select import Selection, select, with_passage
 from bot.text import is_instruction, sentences
@@ -28,6 +30,7 @@ from bot.translate import Translator
 from bot.types import AnswerPart, Reply
 
 log = logging.getLogger(__name__)
+Retrieve = Callable[[str], Sequence[Passage]]
 
 ABSTAIN = {
     "fr": {
@@ -83,7 +86,9 @@ class EvidencePath:
     source_language: str = "fr"
     date: str = ""  # publication date of the corpus, from its metadata
     profile: Profile = field(default_factory=Profile)
+    drafts_path: Path | None = None  # where drafted advice is kept (None: in memory only)
     _article: tuple[int, Article] | None = field(default=None, repr=False)
+    _drafted: tuple[str, Advice | None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def article(
@@ -120,17 +125,18 @@ class EvidencePath:
         language: str = "",
     ) -> tuple[Selection, list[str]]:
         """The selection, by the model when it can; notices when it could not."""
-        holds, notices = wanted(question), []
+        kind, notices = asked(question), []
+        typed = partial(holds, kind) if kind else None
         # Hints in the question's language: on the 125 answerable English questions of the
         # fitted sets, the model's first choice was right for 78 instead of 73.
         glossed = self.searched if language and language != self.source_language else None
         try:
             found = select(
-                question, shown, retrieved, self.generator, self.prompts_dir, holds, glossed
+                question, shown, retrieved, self.generator, self.prompts_dir, typed, glossed
             )
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)
-            found = select(question, shown, retrieved, None, self.prompts_dir, holds)
+            found = select(question, shown, retrieved, None, self.prompts_dir, typed)
             notices = [str(exc)]
         ranked = [c.passage for c in found.candidates]
         chosen = [p.text for p in found.chosen]
@@ -148,7 +154,13 @@ class EvidencePath:
         whole: bool,
         model: str,
     ) -> tuple[Reply, Decision]:
-        decision = decide(question, language, selection, article, self.calibrator)
+        gloss = {p.text: g for p in selection.chosen if (g := self.searched(p.text))}
+        gloss |= {
+            c.passage.text: g
+            for c in selection.candidates[:2]
+            if (g := self.searched(c.passage.text))
+        }
+        decision = decide(question, language, selection, article, self.calibrator, gloss)
         confidence = round(decision.confidence, 3)
         if not decision.answer:
             reply = self.abstain(language, selection, decision.reason, model)
@@ -166,22 +178,63 @@ class EvidencePath:
         reply.signals = decision.features
         return reply, decision
 
-    def advise(
-        self, question: str, language: str, everything: Sequence[Passage], asked: str = ""
-    ) -> Reply | None:
-        """An advice answer when the question is about the asker's situation, else None.
+    def advice(
+        self, everything: Sequence[Passage], retrieve: Retrieve, article: Article
+    ) -> Advice | None:
+        """What advice answers draw on: the hand-written profile's, else the story drafted
+        from the article once (kept on disk), or None when the article tells none."""
+        if self.profile.advice is not None:
+            return self.profile.advice
+        model = self.generator.name if self.generator else ""
+        key = draft_key(everything, model)
+        with self._lock:
+            if self._drafted is not None and self._drafted[0] == key:
+                return self._drafted[1]
+        subjects = article.subjects
 
-        ``asked`` is the user's own wording when the question was rewritten from a follow-up:
-        the rewriting may drop the "I" that makes it personal.
-        """
-        advice = self.profile.advice
+        def make() -> list[str]:
+            question = STORY_QUESTION.get(self.source_language, STORY_QUESTION["en"])
+            found, failures = self.choose(question, everything, retrieve(question))
+            return [] if failures else story(found, everything, subjects)
+
+        path = self.drafts_path
+        quotes = load_or_draft(path, key, make, True) if path else make()
+        drafted = drafted_advice(quotes or [], subjects)
+        with self._lock:
+            self._drafted = (key, drafted)
+        return drafted
+
+    def situation(
+        self,
+        question: str,
+        asked: str,
+        everything: Sequence[Passage],
+        retrieve: Retrieve,
+        article: Article,
+    ) -> tuple[str, Advice] | None:
+        """The question to advise on and what to draw on, when it is about the asker's own
+        situation, else None. ``asked`` is the user's own wording when the question was
+        rewritten from a follow-up: the rewriting may drop the "I" that makes it personal."""
+        advice = self.advice(everything, retrieve, article)
         if advice is None:
             return None
         if asked and asked != question and is_situation(asked, advice):
-            question = f"{asked} {question}"
-        elif not is_situation(question, advice):
-            return None
-        parts, followups = advise(question, language, advice, partial(self._quote, language))
+            return f"{asked} {question}", advice
+        return (question, advice) if is_situation(question, advice) else None
+
+    def advise(
+        self,
+        question: str,
+        language: str,
+        advice: Advice,
+        everything: Sequence[Passage],
+        selection: Selection,
+    ) -> Reply:
+        """The advice answer: the story, the facts for the concerns raised (else the sentences
+        chosen for the question) and what the article does not say."""
+        chosen = [c.passage.text for c in selection.candidates[:2] if c.passage in selection.chosen]
+        render = partial(self._quote, language)
+        parts, followups = advise(question, language, advice, render, chosen)
         quotes = cited(parts)
         spans = [_span(q, everything) for q in quotes]
         return Reply(

@@ -77,7 +77,9 @@ class Bot:
         hist = clean_history(history, self.settings.max_history_turns)
         default = detect_language(last_user_question(hist), "fr") if hist else "fr"
         language = detect_language(q, default)
-        standalone = condense(q, hist, language, self.generator, self.settings.prompts_dir)
+        standalone = condense(
+            q, hist, language, self.generator, self.settings.prompts_dir, self._vocabulary()
+        )
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(standalone)
         t2 = time.perf_counter()
@@ -118,16 +120,18 @@ class Bot:
         question = question_part(strip_markup(standalone))
         if not question:
             return path.abstain(language, None, "instruction", self.model_name)
-        advice = path.advise(question, language, self.retriever.all_passages(), asked)
-        if advice is not None:
-            return advice
-        if question != standalone:
-            retrieved = self.retriever.retrieve(question)
+        everything = self.retriever.all_passages()
+        article = path.article(everything, self.index.version)
+        situation = path.situation(question, asked, everything, self._ranked, article)
         shown, whole = self.prompt_passages(retrieved)
+        if question != standalone or whole:
+            retrieved = self._ranked(question)
         selection, failures = path.choose(question, shown, retrieved, language)
         for reason in failures:
             notices.append(MESSAGES[language]["fallback"].format(reason=reason))
-        article = path.article(self.retriever.all_passages(), self.index.version)
+        if situation is not None:
+            asked_about, advice = situation
+            return path.advise(asked_about, language, advice, everything, selection)
         model = self.model_name
         if failures:
             model = EXTRACTIVE_NAME
@@ -138,6 +142,20 @@ class Bot:
         reply, _ = path.answer(question, language, selection, article, whole, model)
         reply.fallback = bool(failures)
         return reply
+
+    def _ranked(self, question: str) -> list[Passage]:
+        """Every sentence the model is shown, with its retrieval scores, best first: the
+        selection fuses them with the model's choice."""
+        everything = self.retriever.all_passages()
+        whole = sum(len(p.text) for p in everything) <= self.settings.full_context_chars
+        return self.retriever.retrieve(question, max(len(everything), 1) if whole else None)
+
+    def _vocabulary(self) -> frozenset[str]:
+        """The article's content words (and their translations'), when the evidence path
+        knows them: what tells a follow-up that stands alone."""
+        if self.evidence is None:
+            return frozenset()
+        return self.evidence.article(self.retriever.all_passages(), self.index.version).vocabulary
 
     def use_translations(self) -> None:
         """Search the cached translations too, and let the checks know them."""
@@ -227,10 +245,12 @@ class Bot:
                 if whole:
                     for p in shown:
                         self.evidence.translator.get(p.text)
-                advice = self.evidence.profile.advice
+                self.use_translations()
+                everything = self.retriever.all_passages()
+                article = self.evidence.article(everything, self.index.version)
+                advice = self.evidence.advice(everything, self._ranked, article)
                 for quote in advice.quotes() if advice else []:
                     self.evidence.translator.get(quote)
-                self.use_translations()
             else:  # the cached system prompt is the same for FR and EN
                 messages, _ = self.messages("?", "fr", retrieved)
                 self.generator.complete(messages, max_tokens=1)

@@ -2,8 +2,10 @@
 
 Input: one run where the bot answered whenever it had evidence (``python -m evals --fit``).
 Each row then says whether that evidence answer was right. A logistic model over the decision
-signals predicts it; held-out predictions (5 folds fixed by case id) choose the threshold and
-give the figures reported as held-out; the model refitted on every row is what ships.
+signals predicts it; held-out predictions choose the threshold and give the figures reported
+as held-out; the model refitted on every row is what ships. The folds are the sets themselves
+when several are fitted (each set predicted by a model fitted on the others: they were written
+apart, so this measures what carries over to phrasings not fitted on), else 5 folds by case id.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.decide import Calibrator
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FOLDS = 5
+FOLDS = 5  # folds by case id, for a single set
 C = 0.05  # inverse regularisation strength: few cases and correlated signals, so weights stay small
 WRONG_ANSWER_COST = 1.0  # a wrong answer costs a point, like a needless abstention
 
@@ -40,14 +42,18 @@ def permissive(names: Sequence[str]) -> Calibrator:
 
 
 def rows_from(results: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]]) -> list[Row]:
+    """Rows of the results that reached the decision; with three sets or more, each row's fold
+    is its set (leave one set out), else its fold by case id."""
     by_id = {c["id"]: c for c in cases}
+    sets = sorted({str(r.get("set", "")) for r in results})
+    by_set = len(sets) >= 3
     return [
         Row(
             r["signals"],
             bool(r["correct"]) and not r["abstained"],
             bool(by_id[r["id"]]["answerable"]),
             bool(r["abstained"]),
-            int(r["fold"]),
+            sets.index(str(r.get("set", ""))) if by_set else int(r["fold"]),
         )
         for r in results
         if r.get("signals")
@@ -114,14 +120,15 @@ def cross_validate(rows: Sequence[Row], names: Sequence[str]) -> tuple[list[floa
     figures of each fold with the threshold chosen, as the shipped one is, on held-out
     probabilities: those of the other folds."""
     probs = [0.0] * len(rows)
-    for k in range(FOLDS):
+    folds = sorted({r.fold for r in rows})
+    for k in folds:
         # Trained like the shipped model: on the rows the calibrator decides (not the forced).
         model = _fit([r for r in rows if r.fold != k and not r.forced], names)
         for i, r in enumerate(rows):
             if r.fold == k:
                 probs[i] = model.probability(r.signals)
     per_fold = []
-    for k in range(FOLDS):
+    for k in folds:
         others = [(r, p) for r, p in zip(rows, probs, strict=True) if r.fold != k]
         threshold = best_threshold([r for r, _ in others], [p for _, p in others])
         test = [(r, p) for r, p in zip(rows, probs, strict=True) if r.fold == k]

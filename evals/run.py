@@ -43,6 +43,11 @@ def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def set_name(path: Path) -> str:
+    """A case file's set: its stem, or its folder for a second article's ``cases.jsonl``."""
+    return path.parent.name if path.stem == "cases" else path.stem
+
+
 def _ratio(num: float, den: float) -> float | None:
     """num / den, or None when there is nothing to measure (shown as "–", never as 1.00)."""
     return round(num / den, 3) if den else None
@@ -109,6 +114,7 @@ def run_mode(
                 "confidence": answer.confidence,
                 "signals": answer.signals,
                 "fold": fold_of(case["id"]),
+                "set": case.get("_set", ""),
             }
         )
         mark = "ok " if score.correct else "BAD"
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the cases (JSONL files, run as one set) to run",
     )
     args = p.parse_args(argv)
-    cases = [case for path in args.cases for case in load_gold(path)]
+    cases = [{**case, "_set": set_name(path)} for path in args.cases for case in load_gold(path)]
     if len({c["id"] for c in cases}) != len(cases):
         p.error("case ids must be unique across the --cases files")
     if args.quick:

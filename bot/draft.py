@@ -1,0 +1,101 @@
+"""Draft what an advice answer draws on from the article itself, at ingest: the story of the
+person whose career change it tells, found by the same evidence choice as any answer.
+
+A question about the asker's own situation ("I'm 50 and a waiter, could I do it too?") is
+answered with that story, quoted, and the sentences chosen for the question. A hand-written
+``corpus/profile.json`` only refines the draft (its leads, facts by concern, follow-ups).
+The draft is kept on disk per corpus version and model, like the translations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.facts import inner_names
+from bot.profile import Advice
+from bot.retrieve import Passage
+from bot.select import Selection
+
+log = logging.getLogger(__name__)
+
+# What is asked of the evidence choice to find the story (in the article's language).
+STORY_QUESTION = {
+    "fr": "Qui, dans l’article, a changé de métier, que faisait cette personne avant et que "
+    "fait-elle maintenant ?",
+    "en": "Who in the article changed careers, what did they do before and what do they do now?",
+}
+MAX_STORY = 3  # sentences
+INTRO = {"fr": "L’article raconte ce parcours :", "en": "The article tells this story:"}
+LEAD = {
+    "fr": "L’article ne connaît pas votre situation et ne promet rien, mais il raconte une "
+    "reconversion et dit ce qui suit.",
+    "en": "The article does not know your situation and promises nothing, but it tells of one "
+    "career change and says the following.",
+}
+DEFAULT_UNKNOWNS = ("prerequisites", "enrol")
+
+
+def draft_key(passages: Sequence[Passage], model: str) -> str:
+    text = "\x00".join(p.chunk.id for p in passages) + "\x00" + model
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def story(selection: Selection, passages: Sequence[Passage], subjects: frozenset[str]) -> list[str]:
+    """The chosen sentences of the best one's paragraph, when they name a person (a name
+    that is not one of the article's subjects) or follow one that does."""
+    top = selection.top
+    if top is None:
+        return []
+    paragraph = top.passage.chunk.paragraph
+    chosen = [p for p in selection.chosen if p.chunk.paragraph == paragraph][:MAX_STORY]
+    told = " ".join(p.text for p in passages if p.chunk.paragraph == paragraph)
+    if not any(n not in subjects for n in inner_names(told)):
+        return []
+    return [p.text for p in chosen]
+
+
+def drafted_advice(quotes: Sequence[str], subjects: frozenset[str]) -> Advice | None:
+    """The advice a corpus without a hand-written profile gets: its story and generic words."""
+    if not quotes:
+        return None
+    return Advice(
+        story=tuple(quotes),
+        story_intro=dict(INTRO),
+        facts=(),
+        leads={"general": dict(LEAD)},
+        lead_order=("general",),
+        unknowns={},
+        default_unknowns=DEFAULT_UNKNOWNS,
+        followups={},
+        subject=tuple(sorted(subjects)),
+    )
+
+
+def load_or_draft(
+    path: Path, key: str, make: Callable[[], list[str]], can_make: bool
+) -> list[str] | None:
+    """The story quotes kept on disk for ``key``, else drafted now (when ``can_make``) and
+    kept; None when there is none yet and it cannot be made."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    if not isinstance(kept, dict):
+        kept = {}
+    if key in kept and isinstance(kept[key], list):
+        return [str(q) for q in kept[key]]
+    if not can_make:
+        return None
+    quotes = make()
+    kept[key] = quotes
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(kept, ensure_ascii=False, indent=1), "utf-8")
+    tmp.replace(path)
+    log.info("drafted the corpus's story: %d sentence(s)", len(quotes))
+    return quotes
