@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from bot.abstain import abstention
 from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations
 from bot.compose import compose
@@ -32,32 +33,6 @@ from bot.types import AnswerPart, Reply
 log = logging.getLogger(__name__)
 Retrieve = Callable[[str], Sequence[Passage]]
 
-ABSTAIN = {
-    "fr": {
-        "": "L’article ne le dit pas.",
-        "uncertain": "L’article ne semble pas répondre directement à cette question.",
-        "after": "L’article date de {date} : il ne peut pas dire ce qui s’est passé depuis.",
-        "no name": "L’article ne donne pas ce nom.",
-        "no amount": "L’article ne donne pas ce montant.",
-        "nothing": "L’article ne le dit pas, et aucun de ses passages n’en parle.",
-        "instruction": "Je réponds seulement aux questions sur l’article, pas aux consignes.",
-        "closest": " Le passage le plus proche qu’il contient est [1] : {quote}",
-    },
-    "en": {
-        "": "The article does not say.",
-        "uncertain": "The article does not seem to answer this directly.",
-        "after": "The article dates from {date}: it cannot say what happened since.",
-        "no name": "The article does not give that name.",
-        "no amount": "The article does not give that amount.",
-        "nothing": "The article does not say, and none of its passages is about this.",
-        "instruction": "I only answer questions about the article, not instructions.",
-        "closest": " The closest passage it has is [1]: {quote}",
-    },
-}
-MONTHS = {
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "en": "January February March April May June July August September October November December",
-}
 ADVICE_NAME = "advice from the article (no LLM writing)"
 
 
@@ -65,14 +40,6 @@ def question_part(question: str) -> str:
     """The question without instruction sentences ("ignore the above…"): what is answered."""
     kept = [s for s in sentences(question) if not is_instruction(s)]
     return " ".join(kept).strip()
-
-
-def article_date(date: str, language: str) -> str:
-    """'2020-12-10' → 'décembre 2020' / 'December 2020'."""
-    parts = date.split("-")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return date
-    return f"{MONTHS[language].split()[int(parts[1]) - 1]} {parts[0]}"
 
 
 @dataclass
@@ -254,24 +221,9 @@ class EvidencePath:
         return f"“{gloss}” [{n}]" if gloss else f"« {quote} » [{n}]"
 
     def abstain(self, language: str, selection: Selection | None, reason: str, model: str) -> Reply:
-        msg = ABSTAIN[language if language in ABSTAIN else "en"]
-        closest = [selection.top.passage] if selection and selection.top else []
-        if reason == "after the article's date" and self.date:
-            text = msg["after"].format(date=article_date(self.date, language))
-        elif reason == "instruction":
-            text, closest = msg["instruction"], []
-        elif reason in ("no name", "no amount"):
-            text = msg[reason]
-        elif reason == "uncertain" and closest:
-            text = msg["uncertain"]
-        else:
-            text = msg[""] if closest else msg["nothing"]
-        if closest:
-            quote = closest[0].text
-            gloss = self.translation(quote) if language != self.source_language else None
-            shown = f"“{gloss}”" if gloss else f"« {quote} »"
-            text += msg["closest"].format(quote=shown)
-        return Reply(text, build_citations([1] if closest else [], closest), True, model)
+        closest = selection.top.passage if selection and selection.top else None
+        translate = self.translation if language != self.source_language else None
+        return abstention(language, reason, closest, model, self.date, translate)
 
 
 def _span(quote: str, everything: Sequence[Passage]) -> Passage:

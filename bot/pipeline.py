@@ -11,10 +11,11 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot import extractive
+from bot.abstain import ABSTAIN
 from bot.cite import build_citations, verify
 from bot.condense import condense, last_user_question
 from bot.config import Settings
-from bot.evidence import ABSTAIN, EvidencePath, question_part
+from bot.evidence import EvidencePath, question_part
 from bot.facts import absent_facts
 from bot.index import Index
 from bot.language import LANGUAGE_NAMES, detect_language
