@@ -13,13 +13,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.facts import inner_names
 from bot.profile import Advice
 from bot.retrieve import Passage
 from bot.select import Selection
+from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,26 @@ def draft_key(passages: Sequence[Passage], model: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
+# A person's name as news reports write it: a first name and a surname, a run of exactly two
+# capitalised words ("Jarred Gaines", not "Wall Street Journal" or "Amazon Web Services").
+CAPITALISED_RUN = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?: [A-ZÀ-Ý][a-zà-ÿ]+)*\b")
+
+
+def people(text: str, subjects: frozenset[str]) -> set[str]:
+    """The people a text names (not the article's subjects)."""
+    runs = (m.group(0) for m in CAPITALISED_RUN.finditer(text))
+    return {r for r in runs if len(r.split()) == 2 and not set(fold(r).split()) & subjects}
+
+
 def story(selection: Selection, passages: Sequence[Passage], subjects: frozenset[str]) -> list[str]:
-    """The chosen sentences of the best one's paragraph, when they name a person (a name
-    that is not one of the article's subjects) or follow one that does."""
+    """The chosen sentences of the best one's paragraph, when that paragraph names a person."""
     top = selection.top
     if top is None:
         return []
     paragraph = top.passage.chunk.paragraph
     chosen = [p for p in selection.chosen if p.chunk.paragraph == paragraph][:MAX_STORY]
     told = " ".join(p.text for p in passages if p.chunk.paragraph == paragraph)
-    if not any(n not in subjects for n in inner_names(told)):
-        return []
-    return [p.text for p in chosen]
+    return [p.text for p in chosen] if people(told, subjects) else []
 
 
 def drafted_advice(quotes: Sequence[str], subjects: frozenset[str]) -> Advice | None:

@@ -20,7 +20,7 @@ from bot.decide import Article, Calibrator, calculation, features
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
-from bot.qtype import asked, holds, yes_no
+from bot.qtype import asked, holds
 from bot.retrieve import Retriever
 from bot.select import (
     HINT_WORDS,
@@ -391,22 +391,6 @@ def test_a_close_runner_up_holding_the_kind_of_answer_asked_for_goes_first(evide
     assert asked("How many people will Amazon train?") == "count"
 
 
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("La formation est-elle gratuite ?", True),
-        ("Amazon va-t-elle embaucher les gens formés ?", True),
-        ("Is it free?", True),
-        ("Il a ouvert sa salle de sport, non ?", True),
-        ("Combien de personnes Amazon veut-elle former ?", False),
-        ("Quand Amazon a-t-elle annoncé cela ?", False),
-        ("Qu’a-t-elle dit ?", False),
-    ],
-)
-def test_yes_no_questions(question, expected) -> None:
-    assert yes_no(question) is expected
-
-
 def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> None:
     ps = evidence_bot.retriever.all_passages()
     article = Article.of([p.text for p in ps], "", 2020, "fr")
@@ -494,3 +478,28 @@ def test_a_name_asked_for_must_be_one_the_evidence_gives(evidence_bot):
     evidence_bot.evidence.calibrator = Calibrator(("p_none",), (0.0,), (1.0,), (-50.0,), 0, 0.5)
     a = evidence_bot.answer("Comment s’appelle l’entreprise où travaille Jarred Gaines ?")
     assert a.abstained and a.text.startswith("L’article ne donne pas ce nom.")
+
+
+def test_a_story_is_drafted_from_the_paragraph_of_the_chosen_sentence(evidence_bot) -> None:
+    from bot.draft import drafted_advice, story
+
+    ps = evidence_bot.retriever.all_passages()
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("Coach", "ONG")}
+    subjects = frozenset({"amazon"})
+    coach = _selection(ps, at["Coach"], at["Coach"] + 1, at["ONG"])
+    told = story(coach, ps, subjects)
+    assert told == [ps[at["Coach"] - 1].text, ps[at["Coach"]].text]  # its paragraph only
+    # A paragraph that names nobody but the article's subjects tells no one's story.
+    assert story(_selection(ps, at["ONG"]), ps, subjects) == []
+    advice = drafted_advice(told, subjects)
+    assert advice is not None and advice.story == tuple(told) and advice.facts == ()
+    assert drafted_advice([], subjects) is None
+
+
+def test_without_a_profile_advice_tells_the_drafted_story(evidence_bot, settings) -> None:
+    evidence_bot.evidence.profile = dataclasses.replace(evidence_bot.evidence.profile, advice=None)
+    a = evidence_bot.answer("J’ai 45 ans et je suis serveur : puis-je changer de métier comme lui ?")
+    assert a.kind in {"advice", "answer"}
+    if a.kind == "advice":  # the fake's choice of story sentences is its own
+        assert all(_source(settings, c)[c.start : c.end] == c.quote for c in a.citations)
+        assert a.parts[-1].role == "not_said"

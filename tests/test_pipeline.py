@@ -1,6 +1,8 @@
 """The pipeline with a fake LLM that sees its prompt and fake embeddings: what is shown, cited
 and refused."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.condense import resolves
@@ -245,3 +247,20 @@ def test_instructions_inside_a_corpus_document_are_data(make_bot, settings, inde
     a = bot.answer("How many people does Amazon want to train?")
     assert "50" not in a.text  # nothing indexed says it, so the sentence is removed
     assert all(c.source == "000_88c982e0d93ec0a5.txt" for c in a.citations)
+
+
+def test_a_follow_up_that_stands_alone_is_searched_as_it_is(make_bot) -> None:
+    """No word pointing back and the article's own words: no rewriting, no joining."""
+    from bot.condense import condense, stands_alone
+
+    vocabulary = frozenset({"amazon", "payer", "formation", "gaines", "cours"})
+    history = [
+        {"role": "user", "content": "J’étais serveur et j’ai 50 ans, puis-je me reconvertir ?"},
+        {"role": "assistant", "content": "L’article raconte le parcours de Jarred Gaines."},
+    ]
+    alone = "Amazon va-t-elle payer la formation ?"
+    assert stands_alone(alone, "fr", vocabulary)
+    assert condense(alone, history, "fr", None, Path("prompts"), vocabulary) == alone
+    for leaning in ("Et il a quel âge ?", "Combien de temps a duré son cours ?", "Pourquoi ?"):
+        assert not stands_alone(leaning, "fr", vocabulary)
+        assert condense(leaning, history, "fr", None, Path("prompts"), vocabulary) != leaning

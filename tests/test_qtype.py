@@ -1,0 +1,62 @@
+"""What a question's words ask for, and whether a sentence holds it (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qtype import asked, holds, yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Quand Amazon a-t-elle annoncé son plan ?", "date"),
+        ("In what year does the programme end?", "date"),
+        ("Et pour les participants, ça coûte combien ?", "price"),
+        ("How much does the course cost?", "price"),
+        ("Combien gagne un analyste de support client ?", "money"),
+        ("What's the salary of a support analyst?", "money"),
+        ("Combien de personnes Amazon veut-elle former ?", "count"),
+        ("How many employees were retrained?", "count"),
+        ("Combien de semaines a duré le cours ?", "number"),
+        ("How old is Jarred Gaines?", "number"),
+        ("Qui est Teresa Carlson ?", "name"),
+        ("Which company hired him?", "name"),
+        ("Comment s’appelle le cours ?", "name"),
+        ("What's the website to sign up?", "site"),
+        ("Pourquoi Amazon lance-t-elle ce programme ?", ""),
+        ("Why does it matter?", ""),
+    ],
+)
+def test_the_question_words_say_what_is_asked(question: str, kind: str) -> None:
+    assert asked(question) == kind
+
+
+def test_what_a_sentence_holds() -> None:
+    assert holds("date", "Ce jeudi 10 décembre 2020, Amazon a annoncé…")
+    assert holds("date", "L’année dernière déjà, Amazon a engagé…")
+    assert not holds("date", "passer une autre année ou plus à mettre leurs compétences à niveau")
+    assert holds("price", "offrir gratuitement aux gens l’éducation nécessaire")
+    assert not holds("money", "offrir gratuitement aux gens l’éducation nécessaire")
+    assert holds("money", "a budget of £38 million") and holds("money", "700 millions de dollars")
+    assert holds("count", "29 millions de personnes") and not holds("count", "grimper de 29%")
+    assert not holds("count", "un cours de 12 semaines") and holds("number", "12 semaines")
+    assert holds("name", "explique Teresa Carlson, vice-présidente")
+    assert not holds("site", "des ONG ou encore des écoles") and holds("site", "see www.aws.com")
+    assert holds("", "anything at all")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("La formation est-elle gratuite ?", True),
+        ("Amazon va-t-elle embaucher les gens formés ?", True),
+        ("Is it free?", True),
+        ("Il a ouvert sa salle de sport, non ?", True),
+        ("Combien de personnes Amazon veut-elle former ?", False),
+        ("Quand Amazon a-t-elle annoncé cela ?", False),
+        ("Qu’a-t-elle dit ?", False),
+    ],
+)
+def test_yes_no_questions(question: str, expected: bool) -> None:
+    assert yes_no(question) is expected
