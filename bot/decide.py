@@ -99,6 +99,7 @@ def features(
     context = " ".join(c.passage.context for c in firsts) + " " + core
     words = lemmas(question, language)
     unknown = {w for w in words if w not in article.vocabulary}
+    covered = words & (lemmas(core, "fr") | lemmas(core, "en"))
     kind = asked(question)
     own = [n for n in inner_names(question) if n not in article.subjects]
     figures = numbers(" ".join(y for y in re.split(r"\s+", question) if not YEAR.fullmatch(y)))
@@ -110,7 +111,9 @@ def features(
         "entropy": selection.entropy,
         "core_dense": max((c.passage.dense for c in firsts), default=0.0),
         "core_lexical": max((math.log1p(c.passage.lexical) for c in firsts), default=0.0),
+        "top_retrieval": top.retrieval if top else 0.0,
         "unknown_share": len(unknown) / len(words) if words else 0.0,
+        "covered_share": len(covered) / len(words) if words else 0.0,
         "unknown_terms": float(min(len(unknown), 3)),
         "kind_missing": float(bool(kind) and not holds(kind, core)),
         "name_missing": float(kind == "name" and not new_names(question, core, article)),

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from bot.facts import numbers
 from bot.language import LANGUAGE_NAMES
+from bot.qtype import asked, holds
 from bot.retrieve import Passage
 from bot.text import tokens
 
-# A question asking for a quantity or a date needs a sentence that holds one.
-NEEDS_NUMBER = re.compile(
-    r"\b(combien|how (many|much|long|old)|quand|when|en quelle ann[ée]e|what year"
-    r"|quel (âge|montant))",
-    re.I,
-)
-MIN_DENSE = 0.30  # below this and with no shared word, nothing retrieved is about the question
+# Below this cosine and with no shared word, nothing retrieved is about the question (MiniLM's
+# scale; an embedder may give its own, as ``unrelated_below``).
+MIN_DENSE = 0.30
 
 LEAD = {
     "fr": "D’après l’article : « {quote} » [1]",
@@ -34,17 +29,20 @@ def relevance(question: str, passage: Passage) -> float:
     return overlap + passage.dense
 
 
-def select(question: str, passages: Sequence[Passage], limit: int = 2) -> list[Passage]:
+def select(
+    question: str, passages: Sequence[Passage], limit: int = 2, min_dense: float = MIN_DENSE
+) -> list[Passage]:
     """The passages that best answer the question; empty when none plausibly does."""
     if not passages:
         return []
     ranked = sorted(passages, key=lambda p: -relevance(question, p))
-    if NEEDS_NUMBER.search(question):
-        ranked = [p for p in ranked if numbers(p.text)] or []
+    kind = asked(question)
+    if kind:  # a question asking for a figure, a date or a name needs a sentence that holds one
+        ranked = [p for p in ranked if holds(kind, p.text)]
     if not ranked:
         return []
     best = ranked[0]
-    if best.lexical <= 0 and best.dense < MIN_DENSE:
+    if best.lexical <= 0 and best.dense < min_dense:
         return []
     chosen = [best]
     for p in ranked[1:limit]:

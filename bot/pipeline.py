@@ -263,7 +263,8 @@ class Bot:
         return [sum(a * b for a, b in zip(vecs[0], v, strict=True)) for v in vecs[1:]]
 
     def _extractive(self, question: str, language: str, passages: Sequence[Passage]) -> Reply:
-        chosen = extractive.select(question, passages)
+        floor = getattr(self.index.embeddings, "unrelated_below", extractive.MIN_DENSE)
+        chosen = extractive.select(question, passages, min_dense=floor)
         if not chosen:
             return self._abstain(language, passages, EXTRACTIVE_NAME)
         return Reply(

@@ -171,6 +171,20 @@ def signal_auroc(rows: Sequence[Row], names: Sequence[str]) -> dict[str, float]:
     }
 
 
+def signals_report(
+    mode: str, results: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Each decision signal's AUROC alone on these results (a run that answered whenever it
+    had evidence), and how many rows it rests on: for sets nothing was fitted on."""
+    rows = [r for r in rows_from(results, cases) if not r.forced]
+    return {
+        "rows": len(rows),
+        "right": sum(r.right for r in rows),
+        "unanswerable": sum(not r.answerable for r in rows),
+        "signal_auroc": signal_auroc(rows, signal_names(mode)),
+    }
+
+
 def coverage_curve(rows: Sequence[Row], probs: Sequence[float]) -> list[dict[str, float]]:
     """Coverage and accuracy of the answers given, for thresholds over the held-out probs."""
     points = []

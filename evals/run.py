@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import get_settings
-from evals.calibrate import fit_and_write
+from evals.calibrate import fit_and_write, signals_report
 from evals.metrics import Score, fold_of, score_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         "outcomes (5-fold cross-validation) and write it to bot/calibration*.json",
     )
     p.add_argument(
+        "--signals",
+        action="store_true",
+        help="answer whenever there is evidence and report how well each decision signal alone "
+        "separates right answers from unanswerable questions (AUROC), without fitting anything",
+    )
+    p.add_argument(
         "--refit",
         action="store_true",
         help="fit the calibrator again from the last --fit run's results, without the models",
@@ -251,11 +257,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     summaries: dict[str, dict[str, float | None]] = {}
     args.out.mkdir(parents=True, exist_ok=True)
-    for mode, ask in _systems(modes, fit=args.fit).items():
+    permissive = args.fit or args.signals
+    for mode, ask in _systems(modes, fit=permissive).items():
         subset = cases[:: args.textbook_every] if mode == "textbook" else cases
         summary, rows = run_mode(ask, subset, source_text, mode)
         summaries[mode] = summary
-        name = f"{mode}-fit" if args.fit else mode
+        name = f"{mode}-fit" if permissive else mode
+        if args.signals and mode in {"default", "extractive"}:
+            report = signals_report(mode, rows, subset)
+            (args.out / f"signals-{mode}.json").write_text(json.dumps(report, indent=1))
+            print(f"{mode}: signal AUROC {report['signal_auroc']}", file=sys.stderr)
         (args.out / f"{name}.json").write_text(
             json.dumps({"summary": summary, "cases": rows}, ensure_ascii=False, indent=1)
         )
