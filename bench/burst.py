@@ -1,12 +1,12 @@
-"""A burst of new users: N gradio_client sessions, each signing in with its own account, all
-released at once by a barrier, each asking one question (the app with sign-in, issue 21).
+"""A burst of new users: N gradio_client sessions signing in (each with an account of its own,
+or all with one), released at once by a barrier, each asking one question (issue 21).
 
 For each session: how long signing in took (the ``Client``'s construction: POST /login with
 the password, GET /config, GET the API info; the clients' own 5 s read time-out applies to
 each), and when its question got an outcome: the busy reply, or its place in the line (the
 job's PROCESSING status, sent as the app starts its handler, which joins the line at once),
 then the answer. Shared by ``tests/test_signin_burst.py`` (outcomes asserted) and
-``bench/load.py`` (figures reported).
+``bench/load.py`` (figures reported: ``measure``, ``section``).
 
 The clients run in this process, on the app's own cores. Two of their costs are theirs and not
 the app's, so they are kept out: ``ssl_verify=False`` (over http:// to loopback it only spares
@@ -17,6 +17,8 @@ here times out). What remains is the app's: hashing, serving, answering.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from bench.stats import summary
 
 QUESTION = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
 SMALL, LARGE = 20, 50
+QUEUE_MAX = 3  # as in issue 21, for bench/load.py (the test sets its own)
 ACCOUNTS = 2 + SMALL + LARGE  # the runner's (0), the small and large teams', one shared account
 BOUND_S = 5.0  # issue 21: every client answered or told busy within this of connecting
 RESULT_TIMEOUT_S = 600
@@ -183,3 +186,55 @@ def run(url: str, log: Callable[[str], None], first_time_large: bool = True) -> 
         sessions = burst(url, team)
         out[name] = {"sessions": sessions, "before": before, "after": queue(url)}
     return out
+
+
+def table(results: dict[str, Any]) -> list[str]:
+    """Markdown rows, one per burst, of ``figures`` by burst name."""
+    lines = [
+        "| burst | clients | errors | time-outs | answered | busy | sign-in p50 / p95 / max (s) "
+        "| busy or in line p95 / max (s) | answers p50 / p95 (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, f in results.items():
+        sign_in, outcome, answers = f["sign_in_s"], f["outcome_s"], f["answer_s"]
+        lines.append(
+            f"| {name} | {f['clients']} | {f['errors']} | {f['timeouts']} | {f['answered']} "
+            f"| {f['busy']} | {sign_in['p50']} / {sign_in['p95']} / {f['sign_in_max_s']} "
+            f"| {outcome['p95']} / {f['outcome_max_s']} | {answers['p50']} / {answers['p95']} |"
+        )
+    return lines
+
+
+def measure(models: Path, translations: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """For bench/load.py: the bursts against the app with the local model, sign-in (a password
+    file of scrypt hashes) and BOT_QUEUE_MAX=3; each burst's figures and the load average."""
+    from bench.load import MODES, serving
+
+    with tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp:
+        users = Path(tmp) / "users.txt"
+        log(f"burst: hashing {ACCOUNTS} passwords")
+        write_password_file(users, accounts(0, ACCOUNTS))
+        env = MODES["local"] | {"BOT_AUTH": str(users), "BOT_QUEUE_MAX": str(QUEUE_MAX)}
+        with serving(env, models, translations, auth=accounts(0, 1)[0]) as (url, _, _):
+            load_before = os.getloadavg()[0]
+            runs = run(url, log)
+    measured = {name: figures(r["sessions"]) for name, r in runs.items()}
+    loadavg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return {"queue_max": QUEUE_MAX, "bursts": measured, "loadavg_before_after": loadavg}
+
+
+def section(data: dict[str, Any]) -> list[str]:
+    """The bursts of signed-in users: how they ran and their table."""
+    if not data:
+        return []
+    before, after = data["loadavg_before_after"]
+    return [
+        f"**Bursts of users signing in** (bench/burst.py; local model, BOT_AUTH a password file, "
+        f"BOT_QUEUE_MAX={data['queue_max']}): sessions released together, each signing in "
+        "(`Client(url, auth=...)`) and asking one question. Busy or in line: from starting to "
+        f"connect to the busy reply or to the question's place in the line (the bound is "
+        f"{BOUND_S:.0f} s); answers: to the answer. 1-minute load average {before} "
+        f"before, {after} after.",
+        "",
+        *table(data["bursts"]),
+    ]
