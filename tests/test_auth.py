@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import os
 import stat
@@ -26,6 +27,14 @@ def test_a_hash_is_salted_and_checks_only_its_password():
     assert first.startswith("scrypt$16384$8$5$")
     assert auth.verify_password("correct horse", first)
     assert not auth.verify_password("correct hors", first)
+
+
+def test_hashes_are_plain_scrypt_so_files_written_before_still_sign_in():
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"correct horse", salt=salt, n=2**14, r=8, p=5, dklen=32)
+    encoded = f"scrypt$16384$8$5${auth._b64(salt)}${auth._b64(digest)}"
+    assert auth.hash_password("correct horse", salt) == encoded
+    assert auth.verify_password("correct horse", encoded)
 
 
 def test_pairs_allow_colons_in_passwords_and_refuse_bad_entries():
