@@ -6,7 +6,7 @@ the password, GET /config, GET the API info; the clients' own 5 s read time-out 
 each), and when its question got an outcome: the busy reply, or its place in the line (the
 job's PROCESSING status, sent as the app starts its handler, which joins the line at once),
 then the answer. Shared by ``tests/test_signin_burst.py`` (outcomes asserted) and
-``bench/load.py`` (figures reported: ``measure``, ``section``).
+``bench/load.py`` (``measure``; the figures and their table are in ``bench/burst_figures.py``).
 
 The clients run in this process, on the app's own cores. Two of their costs are theirs and not
 the app's, so they are kept out: ``ssl_verify=False`` (over http:// to loopback it only spares
@@ -26,13 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.stats import summary
+from bench.burst_figures import figures
 
 QUESTION = "Combien de personnes Amazon veut-elle former d’ici 2025 ?"
 SMALL, LARGE = 20, 50
 QUEUE_MAX = 3  # as in issue 21, for bench/load.py (the test sets its own)
 ACCOUNTS = 2 + SMALL + LARGE  # the runner's (0), the small and large teams', one shared account
-BOUND_S = 5.0  # issue 21: every client answered or told busy within this of connecting
 RESULT_TIMEOUT_S = 600
 Account = tuple[str, str]
 
@@ -101,43 +100,6 @@ def burst(url: str, team: list[Account]) -> list[dict[str, Any]]:
         return list(pool.map(lambda account: _session(url, account, start), team))
 
 
-def kind(session: dict[str, Any]) -> str:
-    """answer, busy (with retry_after_s), error (an exception) or other (any other reply)."""
-    if "error" in session:
-        return "error"
-    result = session["result"]
-    if "text" in result:
-        return "answer"
-    return "busy" if result.get("busy") is True and "retry_after_s" in result else "other"
-
-
-def figures(sessions: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the README and the bench report: counts, then sign-in and reply times."""
-    kinds = [kind(s) for s in sessions]
-    errors = [s["error"] for s in sessions if "error" in s]
-    outcomes = [s["outcome_s"] for s in sessions if "outcome_s" in s]
-    return {
-        "clients": len(sessions),
-        "errors": len(errors),
-        "timeouts": sum("Timeout" in e for e in errors),
-        "answered": kinds.count("answer"),
-        "busy": kinds.count("busy"),
-        "other": kinds.count("other"),
-        "within_bound": sum(s <= BOUND_S for s in outcomes),
-        "sign_in_s": summary([s["sign_in_s"] for s in sessions if "sign_in_s" in s], digits=2),
-        "sign_in_max_s": round(max((s.get("sign_in_s", 0.0) for s in sessions), default=0), 2),
-        "outcome_s": summary(outcomes, digits=2),
-        "outcome_max_s": round(max(outcomes, default=0.0), 2),
-        "busy_reply_s": summary(
-            [s["done_s"] for s, k in zip(sessions, kinds, strict=True) if k == "busy"], digits=2
-        ),
-        "answer_s": summary(
-            [s["done_s"] for s, k in zip(sessions, kinds, strict=True) if k == "answer"], digits=2
-        ),
-        "error_messages": sorted(set(errors))[:5],
-    }
-
-
 def warm(url: str, account: Account) -> None:
     """One answer, so that the line has an answer time and busy replies carry retry_after_s."""
     session = client(url, account)
@@ -174,35 +136,47 @@ def scenarios(first_time_large: bool) -> list[tuple[str, list[Account]]]:
     return [*named, (f"{LARGE} accounts again", large)]
 
 
+def _reader(url: str, stop: threading.Event) -> list[float | str]:
+    """A colleague already signed in (account 0) who keeps reading while a burst runs and the
+    model answers: the page, /config and /status in turn; seconds each, or the error."""
+    import httpx
+
+    session = client(url, accounts(0, 1)[0])
+    reads: list[float | str] = []
+    with httpx.Client(cookies=session.cookies, verify=False, timeout=30) as http:
+        while not stop.wait(0.2):
+            for read in (
+                lambda: http.get(url).raise_for_status(),
+                lambda: http.get(f"{url}config").raise_for_status(),
+                lambda: session.predict(api_name="/status"),
+            ):
+                t = time.monotonic()
+                try:
+                    read()
+                    reads.append(time.monotonic() - t)
+                except Exception as exc:  # counted, never raised
+                    reads.append(f"{type(exc).__name__}: {exc}"[:200])
+    session.close()
+    return reads
+
+
 def run(url: str, log: Callable[[str], None], first_time_large: bool = True) -> dict[str, Any]:
-    """After one answer, each scenario's sessions with the app's counts before and after."""
+    """After one answer, each scenario's sessions, the reads made meanwhile, and the app's
+    counts before and after."""
     warm(url, accounts(0, 1)[0])
     out: dict[str, Any] = {}
     for name, team in scenarios(first_time_large):
         if name.endswith("again") and not first_time_large:
             sign_in_each(url, team)
         log(f"burst: {name}, {len(team)} clients at once")
-        before = queue(url)
-        sessions = burst(url, team)
-        out[name] = {"sessions": sessions, "before": before, "after": queue(url)}
+        before, stop = queue(url), threading.Event()
+        with ThreadPoolExecutor(1) as pool:
+            reads = pool.submit(_reader, url, stop)
+            sessions = burst(url, team)
+            stop.set()
+        out[name] = {"sessions": sessions, "reads": reads.result(), "before": before}
+        out[name]["after"] = queue(url)
     return out
-
-
-def table(results: dict[str, Any]) -> list[str]:
-    """Markdown rows, one per burst, of ``figures`` by burst name."""
-    lines = [
-        "| burst | clients | errors | time-outs | answered | busy | sign-in p50 / p95 / max (s) "
-        "| busy or in line p95 / max (s) | answers p50 / p95 (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, f in results.items():
-        sign_in, outcome, answers = f["sign_in_s"], f["outcome_s"], f["answer_s"]
-        lines.append(
-            f"| {name} | {f['clients']} | {f['errors']} | {f['timeouts']} | {f['answered']} "
-            f"| {f['busy']} | {sign_in['p50']} / {sign_in['p95']} / {f['sign_in_max_s']} "
-            f"| {outcome['p95']} / {f['outcome_max_s']} | {answers['p50']} / {answers['p95']} |"
-        )
-    return lines
 
 
 def measure(models: Path, translations: Path, log: Callable[[str], None]) -> dict[str, Any]:
@@ -218,23 +192,6 @@ def measure(models: Path, translations: Path, log: Callable[[str], None]) -> dic
         with serving(env, models, translations, auth=accounts(0, 1)[0]) as (url, _, _):
             load_before = os.getloadavg()[0]
             runs = run(url, log)
-    measured = {name: figures(r["sessions"]) for name, r in runs.items()}
+    measured = {name: figures(r["sessions"], r["reads"]) for name, r in runs.items()}
     loadavg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return {"queue_max": QUEUE_MAX, "bursts": measured, "loadavg_before_after": loadavg}
-
-
-def section(data: dict[str, Any]) -> list[str]:
-    """The bursts of signed-in users: how they ran and their table."""
-    if not data:
-        return []
-    before, after = data["loadavg_before_after"]
-    return [
-        f"**Bursts of users signing in** (bench/burst.py; local model, BOT_AUTH a password file, "
-        f"BOT_QUEUE_MAX={data['queue_max']}): sessions released together, each signing in "
-        "(`Client(url, auth=...)`) and asking one question. Busy or in line: from starting to "
-        f"connect to the busy reply or to the question's place in the line (the bound is "
-        f"{BOUND_S:.0f} s); answers: to the answer. 1-minute load average {before} "
-        f"before, {after} after.",
-        "",
-        *table(data["bursts"]),
-    ]

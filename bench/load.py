@@ -187,11 +187,11 @@ def table(load: dict[str, Any]) -> list[str]:
 
 def section(results: dict[str, Any]) -> list[str]:
     """The load section of the benchmark report: how it ran, the tables, the app's memory."""
-    from bench import burst
+    from bench import burst_figures
 
     data = results.get("load") or {}
     if not data.get("modes"):
-        return burst.section(data.get("burst", {})) or ["Not measured in this run."]
+        return burst_figures.section(data.get("burst", {})) or ["Not measured in this run."]
     memory = "; ".join(
         f"{mode} {figures['app_memory_mb'].get('VmHWM')} MiB"
         for mode, figures in data["modes"].items()
@@ -214,7 +214,7 @@ def section(results: dict[str, Any]) -> list[str]:
         "",
         f"1-minute load average before and after each level: {loads}.",
         "",
-        *burst.section(data.get("burst", {})),
+        *burst_figures.section(data.get("burst", {})),
     ]
 
 

@@ -147,7 +147,7 @@ def test_load_section_has_a_row_per_mode_and_level():
 
 
 def test_burst_figures_count_outcomes_and_the_section_shows_them():
-    from bench import burst, load
+    from bench import burst_figures, load
 
     sessions = [
         {"user": "a", "sign_in_s": 0.5, "outcome_s": 0.6, "done_s": 9.0, "result": {"text": "A"}},
@@ -161,13 +161,14 @@ def test_burst_figures_count_outcomes_and_the_section_shows_them():
         {"user": "c", "sign_in_s": 2.0, "outcome_s": 6.0, "done_s": 6.0, "result": {"error": "x"}},
         {"user": "d", "error": "sign-in: ReadTimeout: timed out"},
     ]
-    f = burst.figures(sessions)
-    assert [burst.kind(s) for s in sessions] == ["answer", "busy", "other", "error"]
+    f = burst_figures.figures(sessions, [0.01, 0.2, "ReadTimeout: timed out"])
+    assert [burst_figures.kind(s) for s in sessions] == ["answer", "busy", "other", "error"]
     assert (f["errors"], f["timeouts"], f["answered"], f["busy"], f["other"]) == (1, 1, 1, 1, 1)
     assert f["within_bound"] == 2 and f["sign_in_max_s"] == 2.0 and f["outcome_max_s"] == 6.0
     data = {"queue_max": 3, "bursts": {"20 new accounts": f}, "loadavg_before_after": [1.0, 2.0]}
     text = "\n".join(load.section({"load": {"burst": data}}))
-    row = "| 20 new accounts | 4 | 1 | 1 | 1 | 1 | 1.0 / 1.9 / 2.0 | 5.55 / 6.0 | 9.0 / 9.0 |"
+    assert f["reads_max_s"] == 0.2 and f["read_errors"] == ["ReadTimeout: timed out"]
+    row = "| 20 new accounts | 4 | 1 | 1 | 1 | 1 | 1.0 / 1.9 / 2.0 | 5.55 / 6.0 | 9.0 / 9.0 | 0.19"
     assert row in text
     assert "BOT_QUEUE_MAX=3" in text and "load average 1.0 before, 2.0 after" in text
 
