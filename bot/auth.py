@@ -191,7 +191,8 @@ class Users:
             self._verified = {k: v for k, v in self._verified.items() if v in current}
 
     def _digest(self, name: str, password: str) -> bytes:
-        return hmac.digest(self._key, f"{name}\0{password}".encode(), "sha256")
+        # The name's length first: no other name and password can make the same message.
+        return hmac.digest(self._key, f"{len(name)}:{name}{password}".encode(), "sha256")
 
     def known(self, name: str, password: str) -> bool:
         """Verified before against the user's current hash: no scrypt needed (microseconds)."""
