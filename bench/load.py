@@ -1,12 +1,15 @@
 """Load: 1, 5 and 20 concurrent users against the served app (`python app.py`), with the
-bundled local model and in extractive mode, default settings otherwise (BOT_QUEUE_MAX=10).
+bundled local model and in extractive mode, default settings otherwise (BOT_QUEUE_MAX=10);
+then bursts of users signing in at once (bench/burst.py) against the app with sign-in and the
+local model, BOT_QUEUE_MAX=3.
 
 Each user is a gradio_client session that asks the next question as soon as it has an answer
 (no reading time: the heaviest load that many users can make); told the bot is busy, it tries
 again after BACKOFF_S. A level runs for ``duration_s``; questions still in flight then are
 waited for. Per level: requests, answers, the share of busy replies, throughput (answers/s
 over the level's wall time), answer latency p50/p95 as users see it, and from the app's own log
-the time answers spent in line and answering. ``python -m bench.load [--quick]`` runs it alone.
+the time answers spent in line and answering. ``python -m bench.load [--quick] [--burst]``
+runs it alone (``--burst``: the bursts only).
 """
 
 from __future__ import annotations
@@ -38,9 +41,13 @@ Log = Callable[[str], None]
 
 @contextmanager
 def serving(
-    env: dict[str, str], models_dir: Path, translations: Path | None = None
+    env: dict[str, str],
+    models_dir: Path,
+    translations: Path | None = None,
+    auth: tuple[str, str] | None = None,
 ) -> Iterator[tuple[str, int, Path]]:
-    """The app on a free loopback port with its models ready: (url, pid, log path)."""
+    """The app on a free loopback port with its models ready: (url, pid, log path). ``auth``
+    signs in the readiness check (the app's BOT_AUTH, in ``env``, must accept it)."""
     from gradio_client import Client
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -58,7 +65,7 @@ def serving(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"app not ready: {log.read_text()[-2000:]}")
                 try:
-                    client = Client(url, verbose=False)
+                    client = Client(url, verbose=False, auth=auth)
                     status = client.predict(api_name="/status")
                     client.close()
                     if status["ready"]:
@@ -135,6 +142,7 @@ def run(
     log: Log,
     modes: tuple[str, ...] = tuple(MODES),
     levels: tuple[int, ...] = LEVELS,
+    bursts: bool = True,
 ) -> dict[str, Any]:
     from bot.config import get_settings
 
@@ -151,6 +159,10 @@ def run(
                 figures["levels"][str(users)] = level(url, app_log, users, questions, duration_s)
             figures["app_memory_mb"] = memory_mb(pid)
             out["modes"][mode] = figures
+    if bursts:
+        from bench import burst
+
+        out["burst"] = burst.measure(models, translations, log)
     return out
 
 
@@ -174,10 +186,12 @@ def table(load: dict[str, Any]) -> list[str]:
 
 
 def section(results: dict[str, Any]) -> list[str]:
-    """The load section of the benchmark report: how it ran, the table, the app's memory."""
+    """The load section of the benchmark report: how it ran, the tables, the app's memory."""
+    from bench import burst_figures
+
     data = results.get("load") or {}
     if not data.get("modes"):
-        return ["Not measured in this run."]
+        return burst_figures.section(data.get("burst", {})) or ["Not measured in this run."]
     memory = "; ".join(
         f"{mode} {figures['app_memory_mb'].get('VmHWM')} MiB"
         for mode, figures in data["modes"].items()
@@ -199,7 +213,13 @@ def section(results: dict[str, Any]) -> list[str]:
         *table(data),
         "",
         f"1-minute load average before and after each level: {loads}.",
+        "",
+        *burst_figures.section(data.get("burst", {})),
     ]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
 
 
 def main(argv: list[str]) -> None:
@@ -207,10 +227,12 @@ def main(argv: list[str]) -> None:
 
     from bench.run import pick_questions
 
-    quick = "--quick" in argv
-    result = run(pick_questions(10), 15.0 if quick else 60.0, lambda m: print(m, flush=True))
+    quick, only_bursts = "--quick" in argv, "--burst" in argv
+    modes = () if only_bursts else tuple(MODES)
+    result = run(pick_questions(10), 15.0 if quick else 60.0, _say, modes)
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    out = ROOT / "bench" / "results" / f"load-{'quick' if quick else 'full'}"
+    name = "burst" if only_bursts else "quick" if quick else "full"
+    out = ROOT / "bench" / "results" / f"load-{name}"
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     text = "\n".join(["# Load (python -m bench.load)", "", *section({"load": result})])
     out.with_suffix(".md").write_text(text + "\n")

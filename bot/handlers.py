@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot import feedback, render
+from bot import feedback, priority, render
 from bot.config import Settings
 from bot.loader import LOAD_WAIT_S, BotLoader
 from bot.pipeline import Bot
@@ -108,8 +108,9 @@ class Handlers:
                 place.timed = self.loader.warm
                 for notice in self._wait_for_bot():
                     yield notice, None, ""
-                assert self.loader.bot is not None
-                for event in self.loader.bot.stream(question, history):
+                bot = self.loader.bot
+                assert bot is not None
+                for event in priority.iterate(lambda: bot.stream(question, history)):
                     if isinstance(event, Final):
                         _log_answer("chat", question, event.answer.to_dict(), place)
                         a = event.answer
@@ -201,7 +202,7 @@ class Handlers:
                 bot = self.loader.wait(LOAD_WAIT_S)
                 if bot is None:
                     return {"error": self.loader.error or "The models are still loading; retry."}
-                payload = render.answer_payload(bot.answer(question, hist))
+                payload = render.answer_payload(priority.call(lambda: bot.answer(question, hist)))
                 _log_answer("api", question, payload, place)
                 return payload
         except Busy as exc:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import os
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,14 @@ def test_a_hash_is_salted_and_checks_only_its_password():
     assert first.startswith("scrypt$16384$8$5$")
     assert auth.verify_password("correct horse", first)
     assert not auth.verify_password("correct hors", first)
+
+
+def test_hashes_are_plain_scrypt_so_files_written_before_still_sign_in():
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"correct horse", salt=salt, n=2**14, r=8, p=5, dklen=32)
+    encoded = f"scrypt$16384$8$5${auth._b64(salt)}${auth._b64(digest)}"
+    assert auth.hash_password("correct horse", salt) == encoded
+    assert auth.verify_password("correct horse", encoded)
 
 
 def test_pairs_allow_colons_in_passwords_and_refuse_bad_entries():
@@ -197,3 +208,85 @@ def test_the_app_refuses_to_start_exposed_or_misconfigured(tmp_path, env, messag
     assert out.stderr.strip().splitlines()[-1].startswith(message), out.stderr
     assert "Traceback" not in out.stderr
     assert list(tmp_path.iterdir()) == []  # exited before loading or writing anything
+
+
+# ---------------------------------------------------------------- a burst of sign-ins
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """verify_password counted, slowed a little, with the threads it ran in and how many at once."""
+    seen: dict = {"calls": 0, "threads": set(), "now": 0, "most": 0}
+    real = auth.verify_password
+    lock = threading.Lock()
+
+    def verify(password: str, encoded: str) -> bool:
+        with lock:
+            seen["calls"] += 1
+            seen["now"] += 1
+            seen["most"] = max(seen["most"], seen["now"])
+            seen["threads"].add(threading.current_thread().name)
+        try:
+            time.sleep(0.05)
+            return real(password, encoded)
+        finally:
+            with lock:
+                seen["now"] -= 1
+
+    monkeypatch.setattr(auth, "verify_password", verify)
+    return seen
+
+
+def test_a_verified_sign_in_is_not_hashed_again_and_a_wrong_one_always_is(counted):
+    users = Users.from_setting("alice:correct horse,bob:battery staple")
+    assert users is not None
+    assert users.check("alice", "correct horse") and users.check("alice", "correct horse")
+    assert counted["calls"] == 1
+    assert not users.check("alice", "wrong password") and not users.check("alice", "wrong password")
+    assert not users.check("alice", "battery staple")  # bob's password is not alice's
+    assert counted["calls"] == 4
+
+
+def test_identical_sign_ins_at_once_share_one_check_off_the_event_loop(counted):
+    users = Users.from_setting("alice:correct horse,bob:battery staple")
+    assert users is not None
+
+    async def burst() -> list[bool]:
+        same = [users.signs_in("alice", "correct horse") for _ in range(20)]
+        wrong = [users.signs_in("bob", "wrong password") for _ in range(5)]
+        return await asyncio.gather(*same, *wrong)
+
+    assert asyncio.run(burst()) == [True] * 20 + [False] * 5
+    assert counted["calls"] == 2  # one check for the twenty, one for the five
+    assert all(name.startswith("sign-in") for name in counted["threads"])
+    asyncio.run(burst())
+    assert counted["calls"] == 3  # alice is known now; bob's wrong password is checked again
+
+
+def test_password_checks_run_at_most_two_at_a_time(counted):
+    pairs = ",".join(f"user{i}:password-{i}" for i in range(8))
+    users = Users.from_setting(pairs)
+    assert users is not None
+
+    async def burst() -> list[bool]:
+        checks = [users.signs_in(f"user{i}", f"password-{i}") for i in range(8)]
+        return await asyncio.gather(*checks)
+
+    assert all(asyncio.run(burst()))
+    assert counted["calls"] == 8 and counted["most"] == auth.CHECKS == 2
+
+
+def test_a_remembered_sign_in_ends_when_the_password_file_changes(tmp_path, counted):
+    path = tmp_path / "users.txt"
+    auth.add_user(path, "alice", "correct horse")
+    auth.add_user(path, "bob", "battery staple")
+    users = Users.from_setting(str(path))
+    assert users is not None and users.check("alice", "correct horse")
+    assert users.check("bob", "battery staple")
+    auth.add_user(path, "alice", "new password")
+    os.utime(path, (1, 1))
+    assert not users.check("alice", "correct horse")
+    assert users.check("alice", "new password")
+    path.write_text("\n".join(line for line in path.read_text().splitlines() if "bob" not in line))
+    os.utime(path, (2, 2))
+    assert not users.known("bob", "battery staple") and not users.check("bob", "battery staple")

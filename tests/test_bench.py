@@ -144,3 +144,52 @@ def test_load_section_has_a_row_per_mode_and_level():
     assert text.count("| extractive |") == 3 and "local 900.0 MiB" in text
     assert "local 20 → 1.5 to 2.25" in text
     assert load.section({}) == ["Not measured in this run."]
+
+
+def test_burst_figures_count_outcomes_and_the_section_shows_them():
+    from bench import burst_figures, load
+
+    sessions = [
+        {"user": "a", "sign_in_s": 0.5, "outcome_s": 0.6, "done_s": 9.0, "result": {"text": "A"}},
+        {
+            "user": "b",
+            "sign_in_s": 1.0,
+            "outcome_s": 1.5,
+            "done_s": 1.5,
+            "result": {"error": "The bot is busy", "busy": True, "retry_after_s": 12.0},
+        },
+        {"user": "c", "sign_in_s": 2.0, "outcome_s": 6.0, "done_s": 6.0, "result": {"error": "x"}},
+        {"user": "d", "error": "sign-in: ReadTimeout: timed out"},
+    ]
+    f = burst_figures.figures(sessions, [0.01, 0.2, "ReadTimeout: timed out"])
+    assert [burst_figures.kind(s) for s in sessions] == ["answer", "busy", "other", "error"]
+    assert (f["errors"], f["timeouts"], f["answered"], f["busy"], f["other"]) == (1, 1, 1, 1, 1)
+    assert f["within_bound"] == 2 and f["sign_in_max_s"] == 2.0 and f["outcome_max_s"] == 6.0
+    data = {"queue_max": 3, "bursts": {"20 new accounts": f}, "loadavg_before_after": [1.0, 2.0]}
+    text = "\n".join(load.section({"load": {"burst": data}}))
+    assert f["reads_max_s"] == 0.2 and f["read_errors"] == ["ReadTimeout: timed out"]
+    row = "| 20 new accounts | 4 | 1 | 1 | 1 | 1 | 1.0 / 1.9 / 2.0 | 5.55 / 6.0 | 9.0 / 9.0 | 0.19"
+    assert row in text
+    assert "BOT_QUEUE_MAX=3" in text and "load average 1.0 before, 2.0 after" in text
+
+
+def test_burst_scenarios_use_distinct_accounts_except_the_shared_one():
+    from bench import burst
+
+    named = dict(burst.scenarios(first_time_large=True))
+    assert list(named) == [
+        "20 new accounts",
+        "50 on one account",
+        "50 new accounts",
+        "50 accounts again",
+    ]
+    assert len(set(named["20 new accounts"] + named["50 new accounts"])) == 70
+    assert len(set(named["50 on one account"])) == 1
+    assert named["50 accounts again"] == named["50 new accounts"]
+    used = {a for team in named.values() for a in team}
+    assert used <= set(burst.accounts(0, burst.ACCOUNTS)) and burst.accounts(0, 1)[0] not in used
+    assert [n for n, _ in burst.scenarios(first_time_large=False)] == [
+        "20 new accounts",
+        "50 on one account",
+        "50 accounts again",
+    ]
