@@ -498,7 +498,9 @@ def test_a_story_is_drafted_from_the_paragraph_of_the_chosen_sentence(evidence_b
 
 def test_without_a_profile_advice_tells_the_drafted_story(evidence_bot, settings) -> None:
     evidence_bot.evidence.profile = dataclasses.replace(evidence_bot.evidence.profile, advice=None)
-    a = evidence_bot.answer("J’ai 45 ans et je suis serveur : puis-je changer de métier comme lui ?")
+    a = evidence_bot.answer(
+        "J’ai 45 ans et je suis serveur : puis-je changer de métier comme lui ?"
+    )
     assert a.kind in {"advice", "answer"}
     if a.kind == "advice":  # the fake's choice of story sentences is its own
         assert all(_source(settings, c)[c.start : c.end] == c.quote for c in a.citations)
