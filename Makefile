@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA := $(or $(BOT_DATA_DIR),.data)
 
-.PHONY: install models index run test lint eval eval-gate fit bench browser clean-index
+.PHONY: install models index run test lint eval eval-article eval-gate fit bench browser clean-index
 
 install: $(STAMP) models
 
@@ -47,6 +47,15 @@ test: install browser lint index
 # All modes side by side; writes eval/results/ (the figures quoted in the README).
 eval: install
 	$(PY) -m evals
+
+# Another article, with no change but the corpus: its own index, translations and drafted story
+# in .data-<name> (models shared); writes eval/results/<name>/. make eval-article ARTICLE=bankteachers
+ARTICLE ?= heatpump
+eval-article: install models
+	@mkdir -p .data-$(ARTICLE) && ln -sfn $(abspath $(DATA))/models .data-$(ARTICLE)/models
+	BOT_CORPUS_DIR=eval/articles/$(ARTICLE) BOT_DATA_DIR=.data-$(ARTICLE) $(PY) -m evals \
+		--modes default,extractive --cases eval/articles/$(ARTICLE)/cases.jsonl \
+		--out eval/results/$(ARTICLE)
 
 # Answer whenever there is evidence, then fit the abstention calibrator on the outcomes over the
 # development set and held-out sets 1-7, each set held out in turn (leave one set out); writes

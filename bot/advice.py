@@ -90,7 +90,7 @@ NOT_SAID = {
 }
 MAX_FACTS = 2
 MAX_LEADS = 2
-MAX_CHARS = 1200
+MAX_CHARS = 900
 
 
 def _found(patterns: dict[str, str], text: str) -> list[str]:

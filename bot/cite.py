@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.facts import unsupported_facts
 from bot.retrieve import Passage
@@ -116,6 +116,16 @@ def check_sentence(
         return SentenceSupport(plain, moved.citations, moved.score, True, "citation corrected")
     reason = "not in cited passages: " + ", ".join(missing) if missing else "weak support"
     return SentenceSupport(plain, tuple(cited), round(score, 3), False, reason)
+
+
+def quoted(quote: str, passages: Sequence[Passage]) -> Passage:
+    """The passage of a verbatim quote: its sentence, cut to the quote (same source offsets)."""
+    for p in passages:
+        at = p.text.find(quote)
+        if at >= 0:
+            start = p.chunk.start + at
+            return Passage(replace(p.chunk, text=quote, start=start, end=start + len(quote)))
+    raise ValueError(f"quote not in the corpus: {quote[:60]}")
 
 
 def build_citations(numbers: Sequence[int], passages: Sequence[Passage]) -> list[Citation]:

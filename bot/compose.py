@@ -33,7 +33,8 @@ def compose(
     lead: str = "",
 ) -> str:
     """The answer text; the n-th chosen passage is cited as [n]. ``lead`` (a calculation done
-    in code, citing its operands' sentences) goes before the quotes."""
+    in code, citing its operands' sentences, or the direct answer copied from the best one)
+    goes before the quotes."""
     lang = language if language in LEAD else "en"
     source = LANGUAGE_NAMES.get(source_language, source_language)
     parts, translated = [], False
@@ -49,4 +50,26 @@ def compose(
     translated_lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang].format(source=source) + ": "
     opening = translated_lead if translated else LEAD[lang]
     premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
-    return premise + (f"{lead} " if lead else "") + opening + " ".join(parts)
+    # A calculation is a sentence of its own; a direct answer (a span) stands on its own line.
+    joined = "" if not lead else f"{lead} " if lead.endswith(".") else f"{lead}\n\n"
+    return premise + joined + opening + " ".join(parts)
+
+
+# Characters of quotes in a factual answer: the best sentence, then the others that fit.
+MAX_QUOTED = 450
+
+
+def trim(
+    ranked: Sequence[Passage], chosen: Sequence[Passage], length: Callable[[Passage], int]
+) -> list[Passage]:
+    """The chosen sentences to quote, in document order: the best-ranked first, then the next
+    ones while the quotes stay within MAX_QUOTED characters (``length`` of each as shown)."""
+    order = [p for p in ranked if p in chosen] + [p for p in chosen if p not in ranked]
+    kept: list[Passage] = []
+    used = 0
+    for p in order:
+        if kept and used + length(p) > MAX_QUOTED:
+            continue
+        kept.append(p)
+        used += length(p)
+    return sorted(kept, key=lambda p: p.chunk.position)

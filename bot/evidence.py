@@ -15,17 +15,19 @@ from pathlib import Path
 
 from bot.abstain import abstention
 from bot.advice import advise, cited, is_situation
-from bot.cite import build_citations
-from bot.compose import compose
+from bot.cite import build_citations, quoted
+from bot.compose import compose, trim
 from bot.compute import missing_operand
 from bot.decide import Article, Calibrator, Decision, decide
 from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
 from bot.facts import absent_facts
+from bot.lead import Lead
+from bot.lead import choose as choose_lead
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Advice, Profile
-from bot.qtype import asked, holds
+from bot.qtype import asked, holds, yes_no
 from bot.retrieve import Passage
-from bot.select import Selection, select, with_passage
+from bot.select import Candidate, Selection, select, with_passage
 from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
@@ -135,15 +137,43 @@ class EvidencePath:
             return reply, decision
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
-        lead = ""
+        lead, short = "", None
         if calc := decision.calculation:
             marks = "".join(f"[{i + 1}]" for i in calc.sources)
             lead = f"{calc.text(language).rstrip('.')} {marks}."
+        else:
+            # Quoted first: what holds the kind of answer asked for, then the model's order.
+            kind = asked(question)
+            ranked = sorted(selection.candidates, key=lambda c: not holds(kind, c.passage.text))
+            chosen = trim([c.passage for c in ranked], chosen, partial(self._length, language))
+            first = next(c for c in ranked if c.passage in chosen)  # the sentence quoted first
+            if not yes_no(question) and (found := self.lead(language, selection, first)):
+                short = found.text
+                lead = f"{short} [{chosen.index(first.passage) + 1}]"
         text = compose(chosen, language, self.source_language, self.translation, absent, lead)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
-        reply = Reply(text, citations, False, model, confidence=confidence)
+        reply = Reply(text, citations, False, model, confidence=confidence, short=short)
         reply.signals = decision.features
         return reply, decision
+
+    def _length(self, language: str, passage: Passage) -> int:
+        """A sentence's length as the answer shows it (its translation, in the other language)."""
+        shown = self.translation(passage.text) if language != self.source_language else None
+        return len(shown or passage.text)
+
+    def lead(self, language: str, selection: Selection, first: Candidate) -> Lead | None:
+        """The span of the sentence quoted first (or of its checked translation) that the
+        model quotes as the direct answer; None when it cannot choose or has nothing to."""
+        text = first.passage.text
+        if not selection.by_model:
+            return None
+        if language != self.source_language and not (text := self.translation(text) or ""):
+            return None
+        try:
+            return choose_lead(self.generator, selection.prompt, first.number, text, language)
+        except LLMUnavailable as exc:
+            log.warning("no lead: %s", exc)
+            return None
 
     def advice(
         self, everything: Sequence[Passage], retrieve: Retrieve, article: Article
@@ -203,7 +233,7 @@ class EvidencePath:
         render = partial(self._quote, language)
         parts, followups = advise(question, language, advice, render, chosen)
         quotes = cited(parts)
-        spans = [_span(q, everything) for q in quotes]
+        spans = [quoted(q, everything) for q in quotes]
         return Reply(
             " ".join(p.text for p in parts),
             build_citations(range(1, len(quotes) + 1), spans),
@@ -224,27 +254,3 @@ class EvidencePath:
         closest = selection.top.passage if selection and selection.top else None
         translate = self.translation if language != self.source_language else None
         return abstention(language, reason, closest, model, self.date, translate)
-
-
-def _span(quote: str, everything: Sequence[Passage]) -> Passage:
-    """A passage for a verbatim quote: its sentence, or a part of it (same source offsets)."""
-    from bot.split import Chunk
-
-    for p in everything:
-        at = p.text.find(quote)
-        if at >= 0:
-            c = p.chunk
-            start = c.start + at
-            part = Chunk(
-                c.id,
-                c.source,
-                quote,
-                start,
-                start + len(quote),
-                c.paragraph,
-                c.position,
-                c.context_start,
-                c.context,
-            )
-            return Passage(part)
-    raise ValueError(f"quote not in the corpus: {quote[:60]}")

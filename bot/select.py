@@ -10,6 +10,7 @@ Without a model that exposes probabilities, retrieval alone ranks the sentences.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -75,6 +76,7 @@ class Selection:
     chosen: tuple[Passage, ...]
     p_none: float
     by_model: bool
+    prompt: tuple[BaseMessage, ...] = ()  # what the model chose from (its reply is "[n]")
 
     @property
     def top(self) -> Candidate | None:
@@ -172,6 +174,7 @@ def select(
     retrieval = _retrieval_scores(shown, retrieved)
     p_none, model = 0.0, [0.0] * len(shown)
     by_model = generator is not None and generator.can_choose and bool(shown)
+    prompt: list[BaseMessage] = []
     if by_model:
         assert generator is not None
         options = [f"{i}]" for i in range(len(shown) + 1)]
@@ -198,7 +201,7 @@ def select(
     candidates = typed_first(candidates, holds)
     first = retrieved[0].chunk.id if retrieved else ""
     units = choose_units(candidates, first)
-    return Selection(tuple(candidates), tuple(units), p_none, by_model)
+    return Selection(tuple(candidates), tuple(units), p_none, by_model, tuple(prompt))
 
 
 def with_passage(selection: Selection, passage: Passage) -> Selection:
@@ -206,7 +209,7 @@ def with_passage(selection: Selection, passage: Passage) -> Selection:
     if any(p.chunk.id == passage.chunk.id for p in selection.chosen):
         return selection
     chosen = sorted([*selection.chosen, passage], key=lambda p: p.chunk.position)
-    return Selection(selection.candidates, tuple(chosen), selection.p_none, selection.by_model)
+    return dataclasses.replace(selection, chosen=tuple(chosen))
 
 
 def typed_first(

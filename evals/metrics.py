@@ -83,6 +83,7 @@ class Score:
     says_unknowns: bool | None = None  # for cases that need the "not in the article" part
     advice: bool = False  # answered as advice (a question taken to be about the asker)
     about_asker: bool = False  # the case is about the asker's own situation
+    chars: int = 0  # the answer's length, as a reader sees it
 
 
 def score_case(
@@ -129,6 +130,7 @@ def score_case(
         says_unknowns,
         getattr(answer, "kind", "answer") == "advice",
         bool(case.get("about_asker", case.get("category") == "situation")),
+        len(text),
     )
 
 

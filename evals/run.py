@@ -34,9 +34,18 @@ METRICS = [
     ("situation_rubric", "career-situation rubric", "≥ 0.90"),
     ("situation_precision", "situation detection precision", ""),
     ("situation_recall", "situation detection recall", ""),
+    ("median_chars", "median answer length, facts (characters)", "≤ 300"),
+    ("max_chars", "longest answer, facts (characters)", "≤ 600"),
+    ("max_chars_advice", "longest advice answer (characters)", "≤ 900"),
     ("median_latency_s", "median latency (s)", ""),
 ]
-LOWER_IS_BETTER = {"false_abstention", "median_latency_s"}
+LOWER_IS_BETTER = {
+    "false_abstention",
+    "median_latency_s",
+    "median_chars",
+    "max_chars",
+    "max_chars_advice",
+}
 
 
 def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
@@ -58,6 +67,7 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
     un = [s for c, s in zip(cases, scores, strict=True) if not c["answerable"]]
     yn = [s for s in scores if s.yesno]
     sit = [s for s in scores if s.category == "situation"]
+    facts = [s.chars for s in scores if not s.advice]  # what a reader gets, abstentions included
     return {
         "cases": len(scores),
         "answer_accuracy": _ratio(sum(s.correct for s in scores), len(scores)),
@@ -86,6 +96,9 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
         "situation_recall": _ratio(
             sum(s.advice and s.about_asker for s in scores), sum(s.about_asker for s in scores)
         ),
+        "median_chars": statistics.median(facts) if facts else None,
+        "max_chars": max(facts, default=None),
+        "max_chars_advice": max((s.chars for s in scores if s.advice), default=None),
         "median_latency_s": round(statistics.median(s.latency_s for s in scores), 3),
     }
 
@@ -108,6 +121,8 @@ def run_mode(
                 "id": case["id"],
                 **asdict(score),
                 "answer": answer.text,
+                "short": answer.short,
+                "quotes": [c.quote for c in answer.citations],
                 "standalone": answer.standalone_question,
                 "notices": answer.notices,
                 "support": [asdict(x) for x in answer.support],
