@@ -31,6 +31,8 @@ STORY_QUESTION = {
     "en": "Who in the article changed careers, what did they do before and what do they do now?",
 }
 MAX_STORY = 3  # sentences
+STORY_WINDOW = 3  # best-ranked sentences whose paragraph may hold the story
+DRAFT_VERSION = "2"  # part of the key of kept drafts: a change in how they are made redrafts
 INTRO = {"fr": "L’article raconte ce parcours :", "en": "The article tells this story:"}
 LEAD = {
     "fr": "L’article ne connaît pas votre situation et ne promet rien, mais il raconte une "
@@ -42,7 +44,7 @@ DEFAULT_UNKNOWNS = ("prerequisites", "enrol")
 
 
 def draft_key(passages: Sequence[Passage], model: str) -> str:
-    text = "\x00".join(p.chunk.id for p in passages) + "\x00" + model
+    text = "\x00".join(p.chunk.id for p in passages) + "\x00" + model + "\x00" + DRAFT_VERSION
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -58,14 +60,18 @@ def people(text: str, subjects: frozenset[str]) -> set[str]:
 
 
 def story(selection: Selection, passages: Sequence[Passage], subjects: frozenset[str]) -> list[str]:
-    """The chosen sentences of the best one's paragraph, when that paragraph names a person."""
-    top = selection.top
-    if top is None:
-        return []
-    paragraph = top.passage.chunk.paragraph
-    chosen = [p for p in selection.chosen if p.chunk.paragraph == paragraph][:MAX_STORY]
-    told = " ".join(p.text for p in passages if p.chunk.paragraph == paragraph)
-    return [p.text for p in chosen] if people(told, subjects) else []
+    """The best-ranked of the first STORY_WINDOW sentences whose paragraph names a person, with
+    the chosen sentences of that paragraph (document order)."""
+    for c in selection.candidates[:STORY_WINDOW]:
+        paragraph = c.passage.chunk.paragraph
+        told = " ".join(p.text for p in passages if p.chunk.paragraph == paragraph)
+        if not people(told, subjects):
+            continue
+        same = [p for p in selection.chosen if p.chunk.paragraph == paragraph]
+        unique = {p.chunk.id: p for p in [c.passage, *same]}.values()
+        kept = sorted(unique, key=lambda p: p.chunk.position)[:MAX_STORY]
+        return [p.text for p in kept]
+    return []
 
 
 def drafted_advice(quotes: Sequence[str], subjects: frozenset[str]) -> Advice | None:

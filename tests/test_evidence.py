@@ -491,6 +491,8 @@ def test_a_story_is_drafted_from_the_paragraph_of_the_chosen_sentence(evidence_b
     assert told == [ps[at["Coach"] - 1].text, ps[at["Coach"]].text]  # its paragraph only
     # A paragraph that names nobody but the article's subjects tells no one's story.
     assert story(_selection(ps, at["ONG"]), ps, subjects) == []
+    # Ranked first, it gives way to the next sentence whose paragraph names someone.
+    assert story(_selection(ps, at["ONG"], at["Coach"]), ps, subjects) == [ps[at["Coach"] - 1].text]
     advice = drafted_advice(told, subjects)
     assert advice is not None and advice.story == tuple(told) and advice.facts == ()
     assert drafted_advice([], subjects) is None
