@@ -139,7 +139,10 @@ class EvidencePath:
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
         lead, short = "", None
         if calc := decision.calculation:
-            marks = "".join(f"[{i + 1}]" for i in calc.sources)
+            # Only the sentences its operands come from are quoted: they prove it.
+            sources = sorted(set(calc.sources))
+            chosen = [chosen[i] for i in sources] if sources else chosen
+            marks = "".join(f"[{n}]" for n in range(1, len(sources) + 1))
             lead = f"{calc.text(language).rstrip('.')} {marks}."
         else:
             # Quoted first: what holds the kind of answer asked for, then the model's order.

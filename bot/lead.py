@@ -27,6 +27,7 @@ CLAUSE = re.compile(
 # "12 weeks"), unless that word is a grammar word ("29% sur…").
 UNIT = re.compile(r"\s*(?:(?:de|d['’]|of)\s*)?([\w’'-]+)", re.I)
 NAME = re.compile(r"\b[A-ZÀ-Ý][\w’'-]*(?:\s+(?:d['’]|de|of|du)?\s*[A-ZÀ-Ý][\w’'-]*)*")
+OPENERS = " \t“”\"«»'‘’(—–-"
 MIN_WORDS, MAX_WORDS = 1, 12
 MAX_SPANS = 24
 QUOTES = {"fr": ("« ", " »"), "en": ("“", "”")}
@@ -51,9 +52,15 @@ def spans(sentence: str) -> list[str]:
     found += [
         m.group(0)
         for m in NAME.finditer(sentence)
-        if len(m.group(0)) > 2 and (" " in m.group(0) or fold(m.group(0)).split("'")[-1] in named)
+        if len(m.group(0)) > 2
+        and (
+            " " in m.group(0)
+            # one capitalised word: a name only inside the sentence, not as its first word
+            or (fold(m.group(0)).split("'")[-1] in named and sentence[: m.start()].strip(OPENERS))
+        )
     ]
-    found += [c.strip(" ,.;:") for c in CLAUSE.split(sentence)]
+    # Clauses of two words or more: a lone word cut off by "who" or "et" answers nothing.
+    found += [c for c in (c.strip(" ,.;:") for c in CLAUSE.split(sentence)) if " " in c]
     out: list[str] = []
     for span in found:
         if MIN_WORDS <= len(span.split()) <= MAX_WORDS and span in sentence and span not in out:

@@ -402,6 +402,12 @@ def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> 
     assert decision.features["calculated"] == 1.0
     assert reply.text.startswith("Calcul : 29 millions ÷ 100\u202f000 = 290 [1][2]. D’après")
     assert [c.id for c in reply.citations] == [1, 2]
+    # Only the sentences of its operands are quoted, whatever else was chosen.
+    extra = next(i for i, p in enumerate(ps, 1) if "frustrant" in p.text)
+    three = evidence_bot.evidence.answer(
+        question, "fr", _selection(ps, *at, extra), article, True, "m"
+    )[0]
+    assert [c.quote for c in three.citations] == [c.quote for c in reply.citations]
     plain = evidence_bot.evidence.answer(
         "Que dit l’article ?", "fr", _selection(ps, *at), article, True, "m"
     )[0]
@@ -521,6 +527,9 @@ def test_candidate_spans_are_verbatim_figures_names_and_clauses(evidence_bot) ->
     carlson = next(p.text for p in ps if "frustrant" in p.text)
     assert "vice-présidente d’Amazon Web Services" in spans(carlson)
     assert not {"Quand", "Nous"} & set(spans(carlson))  # capitals that only open a clause
+    quoted = "“People who kept the lights on have the skills,” said Helen Marsh, its chief."
+    assert "People" not in spans(quoted) and "Helen Marsh" in spans(quoted)
+    assert all(" " in s for s in spans(quoted))  # no lone word cut off by "who"
 
 
 def test_the_direct_answer_is_copied_from_the_best_sentence(evidence_bot) -> None:
