@@ -53,23 +53,3 @@ def compose(
     # A calculation is a sentence of its own; a direct answer (a span) stands on its own line.
     joined = "" if not lead else f"{lead} " if lead.endswith(".") else f"{lead}\n\n"
     return premise + joined + opening + " ".join(parts)
-
-
-# Characters of quotes in a factual answer: the best sentence, then the others that fit.
-MAX_QUOTED = 450
-
-
-def trim(
-    ranked: Sequence[Passage], chosen: Sequence[Passage], length: Callable[[Passage], int]
-) -> list[Passage]:
-    """The chosen sentences to quote, in document order: the best-ranked first, then the next
-    ones while the quotes stay within MAX_QUOTED characters (``length`` of each as shown)."""
-    order = [p for p in ranked if p in chosen] + [p for p in chosen if p not in ranked]
-    kept: list[Passage] = []
-    used = 0
-    for p in order:
-        if kept and used + length(p) > MAX_QUOTED:
-            continue
-        kept.append(p)
-        used += length(p)
-    return sorted(kept, key=lambda p: p.chunk.position)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.abstain import abstention
 from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations, quoted
-from bot.compose import compose, trim
+from bot.compose import compose
 from bot.compute import missing_operand
 from bot.decide import Article, Calibrator, Decision, decide
 from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
@@ -140,16 +140,13 @@ class EvidencePath:
         lead, short = "", None
         if calc := decision.calculation:
             # Only the sentences its operands come from are quoted: they prove it.
-            sources = sorted(set(calc.sources))
-            chosen = [chosen[i] for i in sources] if sources else chosen
-            marks = "".join(f"[{n}]" for n in range(1, len(sources) + 1))
+            marks = "".join(f"[{i + 1}]" for i in calc.sources)
             lead = f"{calc.text(language).rstrip('.')} {marks}."
         else:
             # Quoted first: what holds the kind of answer asked for, then the model's order.
             kind = asked(question)
             ranked = sorted(selection.candidates, key=lambda c: not holds(kind, c.passage.text))
-            chosen = trim([c.passage for c in ranked], chosen, partial(self._length, language))
-            first = next(c for c in ranked if c.passage in chosen)  # the sentence quoted first
+            first = next(c for c in ranked if c.passage in chosen)  # where the lead comes from
             if not yes_no(question) and (found := self.lead(language, selection, first)):
                 short = found.text
                 lead = f"{short} [{chosen.index(first.passage) + 1}]"
@@ -158,11 +155,6 @@ class EvidencePath:
         reply = Reply(text, citations, False, model, confidence=confidence, short=short)
         reply.signals = decision.features
         return reply, decision
-
-    def _length(self, language: str, passage: Passage) -> int:
-        """A sentence's length as the answer shows it (its translation, in the other language)."""
-        shown = self.translation(passage.text) if language != self.source_language else None
-        return len(shown or passage.text)
 
     def lead(self, language: str, selection: Selection, first: Candidate) -> Lead | None:
         """The span of the sentence quoted first (or of its checked translation) that the

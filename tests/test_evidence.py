@@ -402,12 +402,6 @@ def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> 
     assert decision.features["calculated"] == 1.0
     assert reply.text.startswith("Calcul : 29 millions ÷ 100\u202f000 = 290 [1][2]. D’après")
     assert [c.id for c in reply.citations] == [1, 2]
-    # Only the sentences of its operands are quoted, whatever else was chosen.
-    extra = next(i for i, p in enumerate(ps, 1) if "frustrant" in p.text)
-    three = evidence_bot.evidence.answer(
-        question, "fr", _selection(ps, *at, extra), article, True, "m"
-    )[0]
-    assert [c.quote for c in three.citations] == [c.quote for c in reply.citations]
     plain = evidence_bot.evidence.answer(
         "Que dit l’article ?", "fr", _selection(ps, *at), article, True, "m"
     )[0]
@@ -539,4 +533,3 @@ def test_the_direct_answer_is_copied_from_the_best_sentence(evidence_bot) -> Non
     assert a.text.startswith(f"{a.short} [") and a.short in top
     yes_no = evidence_bot.answer("Le cours de Jarred Gaines était-il gratuit ?")
     assert yes_no.short is None  # a yes or no is not a span: the evidence answers it
-    assert len(a.text) <= 600
