@@ -33,8 +33,7 @@ def compose(
     lead: str = "",
 ) -> str:
     """The answer text; the n-th chosen passage is cited as [n]. ``lead`` (a calculation done
-    in code, citing its operands' sentences, or the direct answer copied from the best one)
-    goes before the quotes."""
+    in code, citing its operands' sentences) goes before the quotes."""
     lang = language if language in LEAD else "en"
     source = LANGUAGE_NAMES.get(source_language, source_language)
     parts, translated = [], False
@@ -50,6 +49,4 @@ def compose(
     translated_lead = LEAD[lang].rstrip(": ") + TRANSLATED[lang].format(source=source) + ": "
     opening = translated_lead if translated else LEAD[lang]
     premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
-    # A calculation is a sentence of its own; a direct answer (a span) stands on its own line.
-    joined = "" if not lead else f"{lead} " if lead.endswith(".") else f"{lead}\n\n"
-    return premise + joined + opening + " ".join(parts)
+    return premise + (f"{lead} " if lead else "") + opening + " ".join(parts)

@@ -21,13 +21,11 @@ from bot.compute import missing_operand
 from bot.decide import Article, Calibrator, Decision, decide
 from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
 from bot.facts import absent_facts
-from bot.lead import Lead
-from bot.lead import choose as choose_lead
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Advice, Profile
-from bot.qtype import asked, holds, yes_no
+from bot.qtype import asked, holds
 from bot.retrieve import Passage
-from bot.select import Candidate, Selection, select, with_passage
+from bot.select import Selection, select, with_passage
 from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
@@ -137,38 +135,15 @@ class EvidencePath:
             return reply, decision
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
-        lead, short = "", None
+        lead = ""
         if calc := decision.calculation:
-            # Only the sentences its operands come from are quoted: they prove it.
             marks = "".join(f"[{i + 1}]" for i in calc.sources)
             lead = f"{calc.text(language).rstrip('.')} {marks}."
-        else:
-            # Quoted first: what holds the kind of answer asked for, then the model's order.
-            kind = asked(question)
-            ranked = sorted(selection.candidates, key=lambda c: not holds(kind, c.passage.text))
-            first = next(c for c in ranked if c.passage in chosen)  # where the lead comes from
-            if not yes_no(question) and (found := self.lead(language, selection, first)):
-                short = found.text
-                lead = f"{short} [{chosen.index(first.passage) + 1}]"
         text = compose(chosen, language, self.source_language, self.translation, absent, lead)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
-        reply = Reply(text, citations, False, model, confidence=confidence, short=short)
+        reply = Reply(text, citations, False, model, confidence=confidence)
         reply.signals = decision.features
         return reply, decision
-
-    def lead(self, language: str, selection: Selection, first: Candidate) -> Lead | None:
-        """The span of the sentence quoted first (or of its checked translation) that the
-        model quotes as the direct answer; None when it cannot choose or has nothing to."""
-        text = first.passage.text
-        if not selection.by_model:
-            return None
-        if language != self.source_language and not (text := self.translation(text) or ""):
-            return None
-        try:
-            return choose_lead(self.generator, selection.prompt, first.number, text, language)
-        except LLMUnavailable as exc:
-            log.warning("no lead: %s", exc)
-            return None
 
     def advice(
         self, everything: Sequence[Passage], retrieve: Retrieve, article: Article

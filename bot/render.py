@@ -124,10 +124,6 @@ def answer_to_markdown(answer: Answer, question: str = "", suggestions: Sequence
             parts.append(f"**{lab['suggest']}**\n{listed}")
     elif answer.kind == "advice" and answer.parts:
         parts += [f"**{lab[p.role]}**\n\n{text_with_markers(p.text)}" for p in answer.parts]
-    elif answer.short and answer.text.startswith(answer.short):
-        # The direct answer in bold on its own line, then the quotes that prove it.
-        rest = answer.text[len(answer.short) :]
-        parts.append(f"**{escape_markdown(answer.short)}**{text_with_markers(rest)}")
     else:
         parts.append(text_with_markers(answer.text))
     parts += _footer(answer, question)

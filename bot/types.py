@@ -82,7 +82,6 @@ class Answer:
     parts: list[AnswerPart] = field(default_factory=list)  # advice: shows / not_said
     followups: list[str] = field(default_factory=list)  # questions the article answers
     fallback: bool = False  # extracts shown because the LLM failed, timed out or is missing
-    short: str | None = None  # the direct answer: a span copied from the first cited quote
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -98,7 +97,6 @@ class Answer:
             "parts": [p.to_dict() for p in self.parts],
             "followups": list(self.followups),
             "fallback": self.fallback,
-            "short": self.short,
         }
 
 
@@ -118,7 +116,6 @@ class Reply:
     parts: list[AnswerPart] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
     fallback: bool = False
-    short: str | None = None
 
     def answer(
         self, language: str, standalone: str, notices: list[str], timings: dict[str, float]

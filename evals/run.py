@@ -121,7 +121,6 @@ def run_mode(
                 "id": case["id"],
                 **asdict(score),
                 "answer": answer.text,
-                "short": answer.short,
                 "quotes": [c.quote for c in answer.citations],
                 "standalone": answer.standalone_question,
                 "notices": answer.notices,

@@ -120,7 +120,7 @@ ENGLISH_QUESTION = "How many people does Amazon want to train by 2025?"
 
 
 @pytest.mark.browser
-def test_browser_english_answer_leads_with_a_span_of_its_quote(app, browser):
+def test_browser_english_answer_quotes_the_checked_translation(app, browser):
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1360, "height": 900})
@@ -128,12 +128,7 @@ def test_browser_english_answer_leads_with_a_span_of_its_quote(app, browser):
     page.goto(app.url, wait_until="domcontentloaded")
     expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
     reply = _ask(page, ENGLISH_QUESTION, 0)
-    lead = page.locator('#chat [data-testid="bot"]').last.locator("strong").first
-    expect(lead).to_be_visible()
-    short = lead.inner_text().strip()
-    assert "29" in short, reply
-    # The bold direct answer is copied from the quote below it, word for word.
-    assert reply.count(short) >= 2, reply
+    assert "29 million" in reply and "translated from the French" in reply, reply
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-en.png"))
     page.close()

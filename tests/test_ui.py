@@ -71,17 +71,6 @@ def test_html_in_answers_and_questions_is_shown_as_text(evil):
     )
 
 
-def test_the_direct_answer_is_bold_above_the_quote_that_proves_it():
-    text = (
-        "29 millions de personnes [1]\n\nD’après l’article : « … 29 millions de personnes … » [1]"
-    )
-    md = render.answer_to_markdown(make_answer(text, short="29 millions de personnes"))
-    assert md.startswith("**29 millions de personnes** **[1]**")
-    out = rendered(md)
-    assert "<strong>29 millions de personnes</strong>" in out and "D’après l’article" in out
-    assert render.answer_to_markdown(make_answer(f"{XSS} [1]", short=XSS)).count("<img") == 0
-
-
 def test_markdown_links_and_images_from_the_user_do_not_render():
     question = "[clic](http://evil.example/a) ![x](http://evil.example/x.png) www.evil.example"
     md = render.user_to_markdown(question)
