@@ -32,7 +32,7 @@ STORY_QUESTION = {
 }
 MAX_STORY = 3  # sentences
 STORY_WINDOW = 3  # best-ranked sentences whose paragraph may hold the story
-DRAFT_VERSION = "2"  # part of the key of kept drafts: a change in how they are made redrafts
+DRAFT_VERSION = "3"  # part of the key of kept drafts: a change in how they are made redrafts
 INTRO = {"fr": "L’article raconte ce parcours :", "en": "The article tells this story:"}
 LEAD = {
     "fr": "L’article ne connaît pas votre situation et ne promet rien, mais il raconte une "
@@ -68,6 +68,10 @@ def story(selection: Selection, passages: Sequence[Passage], subjects: frozenset
         if not people(told, subjects):
             continue
         same = [p for p in selection.chosen if p.chunk.paragraph == paragraph]
+        # The story says whom it is about: the paragraph's first sentence that names them.
+        who = [p for p in passages if p.chunk.paragraph == paragraph and people(p.text, subjects)]
+        if who and not any(people(p.text, subjects) for p in [c.passage, *same]):
+            same.insert(0, who[0])
         unique = {p.chunk.id: p for p in [c.passage, *same]}.values()
         kept = sorted(unique, key=lambda p: p.chunk.position)[:MAX_STORY]
         return [p.text for p in kept]

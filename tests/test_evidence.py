@@ -488,11 +488,15 @@ def test_a_story_is_drafted_from_the_paragraph_of_the_chosen_sentence(evidence_b
     subjects = frozenset({"amazon"})
     coach = _selection(ps, at["Coach"], at["Coach"] + 1, at["ONG"])
     told = story(coach, ps, subjects)
-    assert told == [ps[at["Coach"] - 1].text, ps[at["Coach"]].text]  # its paragraph only
+    # Its paragraph only, from the sentence that names him ("…à l’image de Jarred Gaines.").
+    assert told == [ps[at["Coach"] - 2].text, ps[at["Coach"] - 1].text, ps[at["Coach"]].text]
+    assert "Jarred Gaines" in told[0]
     # A paragraph that names nobody but the article's subjects tells no one's story.
     assert story(_selection(ps, at["ONG"]), ps, subjects) == []
+    # The story always says whom it is about.
+    assert any("Jarred Gaines" in t for t in story(_selection(ps, at["Coach"] + 1), ps, subjects))
     # Ranked first, it gives way to the next sentence whose paragraph names someone.
-    assert story(_selection(ps, at["ONG"], at["Coach"]), ps, subjects) == [ps[at["Coach"] - 1].text]
+    assert story(_selection(ps, at["ONG"], at["Coach"]), ps, subjects) == told[:2]
     advice = drafted_advice(told, subjects)
     assert advice is not None and advice.story == tuple(told) and advice.facts == ()
     assert drafted_advice([], subjects) is None
