@@ -77,16 +77,24 @@ def _ask(page, question: str, answers_before: int) -> str:
     return page.locator('#chat [data-testid="bot"]').last.inner_text()
 
 
+def _open(app, browser, height: int = 900):
+    """A page of the app, its models loaded."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1360, "height": height})
+    page.set_default_timeout(30_000)
+    page.goto(app.url, wait_until="domcontentloaded")
+    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
+    return page
+
+
 @pytest.mark.browser
 def test_browser_chat_cites_and_highlights_the_source(app, browser):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page = _open(app, browser)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.set_default_timeout(30_000)
-    page.goto(app.url, wait_until="domcontentloaded")
-    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
 
     reply = _ask(page, QUESTION, 0)
     assert "29 millions" in reply
@@ -121,12 +129,7 @@ ENGLISH_QUESTION = "How many people does Amazon want to train by 2025?"
 
 @pytest.mark.browser
 def test_browser_english_answer_quotes_the_checked_translation(app, browser):
-    from playwright.sync_api import expect
-
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(30_000)
-    page.goto(app.url, wait_until="domcontentloaded")
-    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
+    page = _open(app, browser)
     reply = _ask(page, ENGLISH_QUESTION, 0)
     assert "29 million" in reply and "translated from the French" in reply, reply
     ARTIFACTS.mkdir(exist_ok=True)
@@ -141,10 +144,7 @@ ADVICE_QUESTION = "J’ai 40 ans, je travaille dans la vente. Puis-je me reconve
 def test_browser_advice_answer_shows_its_parts_and_follow_ups(app, browser):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1360, "height": 1000})
-    page.set_default_timeout(30_000)
-    page.goto(app.url, wait_until="domcontentloaded")
-    expect(page.locator("#status")).to_contain_text("Ready", timeout=30_000)
+    page = _open(app, browser, height=1000)
 
     reply = _ask(page, ADVICE_QUESTION, 0)
     assert "Ce que montre l’article" in reply and "Ce que l’article ne dit pas" in reply
