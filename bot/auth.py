@@ -1,16 +1,19 @@
 """Sign-in: who may use the page and the API, and whether the app may listen beyond loopback.
 
 ``BOT_AUTH`` is either ``user:password`` pairs separated by commas, or (a value without ``:``)
-the path of a password file. The file holds one ``name:scrypt$n$r$p$salt$hash`` line per user
-(salt and hash in base64; ``#`` starts a comment); ``python -m bot adduser NAME`` writes it.
-Plain passwords are never stored in the file, and the file is read again when it changes.
+the path of a password file. The file holds one ``name:$argon2id$v=19$m=…,t=…,p=…$salt$hash``
+line per user (the PHC string format, which libsodium, argon2-cffi and passlib read too; ``#``
+starts a comment); ``python -m bot adduser NAME`` writes it. Plain passwords are never stored in
+the file, and the file is read again when it changes.
 
-The hash is scrypt at N=2^14, r=8, p=5, one of the equivalent minimums of OWASP's Password
-Storage Cheat Sheet (2^17/8/1 … 2^14/8/5, 2^13/8/10): the same work for less memory (16 MiB).
-That work is what each guess costs someone who has the file, and why a burst of sign-ins must
-not pay it more often than needed (``Users``). libsodium (PyNaCl) computes it in 0.13 s of a
-core here, OpenSSL's ``hashlib.scrypt`` in 0.19 s: same hashes, half as many sign-ins again a
-second. An attacker uses the fastest code there is; so should the defender.
+The hash is Argon2id at m=19 MiB, t=2, p=1: the first of the equivalent minimums in OWASP's
+Password Storage Cheat Sheet, which names Argon2id first and scrypt for where Argon2id is not
+available. That work is what each guess costs someone who has the file, and each sign-in that
+has not been verified before (``Users``). libsodium (PyNaCl) computes it in 0.025 s of a core
+here; the scrypt setting used before (N=2^14, r=8, p=5, OWASP's scrypt equivalent) took 0.13 s,
+so a burst of first sign-ins on two cores waited five times as long. Lines written then
+(``name:scrypt$n$r$p$salt$hash``, salt and hash in base64) still sign in, at their own cost;
+``adduser`` writes the user's line again as Argon2id.
 """
 
 from __future__ import annotations
@@ -29,14 +32,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from nacl.bindings import crypto_pwhash_scryptsalsa208sha256_ll as _libsodium_scrypt
+from nacl.exceptions import InvalidkeyError
+from nacl.pwhash import argon2id
 
 from bot.types import BotError
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 5  # OWASP's 2^14/8/5: 16 MiB, 0.13 s of a core here
-SCRYPT_MAXMEM = 2**26  # room for hashes of other parameters read from a file, up to 64 MiB
+ARGON2_T, ARGON2_M = 2, 19 * 2**20  # OWASP's first Argon2id minimum (p=1): 0.025 s of a core here
+MAXMEM = 2**26  # hashes of other parameters read from a file: up to 64 MiB each
+ARGON2_PHC = re.compile(
+    r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+)
 MIN_PASSWORD_CHARS = 8
 USER_NAME = re.compile(r"^[\w.@+-]{1,64}$")
-CHECKS = 2  # password checks at once: one per core of the machines this runs on, 16 MiB each
+CHECKS = 2  # password checks at once: one per core of the machines this runs on, 19 MiB each
 _checks = threading.BoundedSemaphore(CHECKS)  # also bounds callers outside the sign-in pool
 
 
@@ -52,27 +60,39 @@ def _b64(data: bytes) -> str:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
-    return _libsodium_scrypt(password.encode(), salt, n, r, p, dklen=dklen, maxmem=SCRYPT_MAXMEM)
+    return _libsodium_scrypt(password.encode(), salt, n, r, p, dklen=dklen, maxmem=MAXMEM)
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$n$r$p$salt$hash`` with a fresh 16-byte salt."""
-    salt = salt or secrets.token_bytes(16)
-    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
-    digest = _scrypt(password, salt, n, r, p, dklen=32)
-    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+def hash_password(password: str) -> str:
+    """The PHC string of an Argon2id hash with a fresh 16-byte salt."""
+    return argon2id.str(password.encode(), opslimit=ARGON2_T, memlimit=ARGON2_M).decode("ascii")
 
 
-def _parse_hash(encoded: str) -> tuple[int, int, int, bytes, bytes]:
+def _parse_hash(encoded: str) -> tuple[str, tuple[int, int, int, bytes, bytes] | None]:
+    """("argon2id", None) for a well-formed Argon2id string, ("scrypt", its fields) for the
+    format written before; ValueError for anything else or a hash needing over 64 MiB."""
+    if encoded.startswith("$argon2id$"):
+        match = ARGON2_PHC.match(encoded)
+        if not match:
+            raise ValueError("malformed argon2id hash")
+        if int(match[1]) * 1024 > MAXMEM:
+            raise ValueError("argon2id hash needs more than 64 MiB")
+        return "argon2id", None
     scheme, n, r, p, salt, digest = encoded.split("$")
     if scheme != "scrypt":
         raise ValueError(f"unknown scheme {scheme!r}")
-    return int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest)
+    return "scrypt", (int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest))
 
 
 def verify_password(password: str, encoded: str) -> bool:
-    n, r, p, salt, digest = _parse_hash(encoded)
+    _, fields = _parse_hash(encoded)
     with _checks:
+        if fields is None:
+            try:
+                return argon2id.verify(encoded.encode("ascii"), password.encode())
+            except InvalidkeyError:
+                return False
+        n, r, p, salt, digest = fields
         got = _scrypt(password, salt, n, r, p, dklen=len(digest))
     return hmac.compare_digest(got, digest)
 
@@ -100,7 +120,7 @@ def parse_pairs(value: str) -> dict[str, str]:
 
 
 def read_password_file(path: Path) -> dict[str, str]:
-    """{name: scrypt hash}; an unreadable file or a malformed line is named in the error."""
+    """{name: hash}; an unreadable file or a malformed line is named in the error."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -114,7 +134,7 @@ def read_password_file(path: Path) -> dict[str, str]:
             _parse_hash(encoded)
         except ValueError:
             raise AuthError(
-                f"{path}, line {number}: expected name:scrypt$n$r$p$salt$hash "
+                f"{path}, line {number}: expected name:$argon2id$v=19$m=…,t=…,p=…$salt$hash "
                 "(add users with `python -m bot adduser NAME`)"
             ) from None
         users[name] = encoded
@@ -147,11 +167,11 @@ def password_file(auth: str, data_dir: Path) -> Path:
 
 class Users:
     """Checks sign-ins against salted hashes: of the BOT_AUTH pairs (hashed when read), or of a
-    password file (read again when it changes). A first check costs one scrypt, known name or not;
+    password file (read again when it changes). A first check costs one hash, known name or not;
     a name and password already verified against the user's current hash sign in again without
     one, and identical attempts at once share one check. Checks run ``CHECKS`` at a time in their
     own threads, off the event loop. What is remembered is an HMAC under a key of this process,
-    never a wrong password (each guess costs a scrypt); whoever could read it from memory could
+    never a wrong password (each guess costs a hash); whoever could read it from memory could
     as well take Gradio's session tokens there (or, with BOT_AUTH pairs, the passwords).
     """
 
@@ -195,7 +215,7 @@ class Users:
         return hmac.digest(self._key, f"{len(name)}:{name}{password}".encode(), "sha256")
 
     def known(self, name: str, password: str) -> bool:
-        """Verified before against the user's current hash: no scrypt needed (microseconds)."""
+        """Verified before against the user's current hash: no hash to compute (microseconds)."""
         if self._path is not None:
             with contextlib.suppress(AuthError):  # half-edited: the users read last sign in
                 self._reload()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import inspect
 import os
@@ -13,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import nacl.bindings
 import pytest
 
 from bot import auth
@@ -24,17 +26,50 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_hash_is_salted_and_checks_only_its_password():
     first, second = auth.hash_password("correct horse"), auth.hash_password("correct horse")
     assert first != second and "correct horse" not in first
-    assert first.startswith("scrypt$16384$8$5$")
+    assert first.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert auth.verify_password("correct horse", first)
     assert not auth.verify_password("correct hors", first)
 
 
-def test_hashes_are_plain_scrypt_so_files_written_before_still_sign_in():
+def _unpadded(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_hashes_are_standard_argon2id_strings():
+    """The string is Argon2id's PHC format: its salt and parameters give its hash again."""
+    encoded = auth.hash_password("correct horse")
+    *_, params, salt, digest = encoded.split("$")
+    assert params == "m=19456,t=2,p=1"
+    again = nacl.bindings.crypto_pwhash_alg(
+        32,
+        b"correct horse",
+        _unpadded(salt),
+        2,
+        19456 * 1024,
+        nacl.bindings.crypto_pwhash_ALG_ARGON2ID13,
+    )
+    assert again == _unpadded(digest)
+
+
+def test_scrypt_lines_written_before_still_sign_in(tmp_path):
     salt = b"0123456789abcdef"
     digest = hashlib.scrypt(b"correct horse", salt=salt, n=2**14, r=8, p=5, dklen=32)
     encoded = f"scrypt$16384$8$5${auth._b64(salt)}${auth._b64(digest)}"
-    assert auth.hash_password("correct horse", salt) == encoded
     assert auth.verify_password("correct horse", encoded)
+    assert not auth.verify_password("correct hors", encoded)
+    path = tmp_path / "users.txt"
+    path.write_text(f"alice:{encoded}\n")
+    assert Users(path=path).check("alice", "correct horse")
+    auth.add_user(path, "alice", "correct horse")  # written again: as Argon2id
+    assert auth.read_password_file(path)["alice"].startswith("$argon2id$")
+
+
+def test_a_file_hash_that_needs_too_much_memory_is_refused(tmp_path):
+    big = auth.hash_password("correct horse").replace("m=19456", f"m={2**17}")
+    path = tmp_path / "users.txt"
+    path.write_text(f"alice:{big}\n")
+    with pytest.raises(AuthError, match="line 1: expected name:"):
+        auth.read_password_file(path)
 
 
 def test_pairs_allow_colons_in_passwords_and_refuse_bad_entries():
@@ -71,7 +106,7 @@ def test_password_file_errors_name_the_file_and_line(tmp_path):
     path = tmp_path / "users.txt"
     auth.add_user(path, "alice", "correct horse")
     path.write_text("# team\n\n" + path.read_text() + "bob:plain-text-password\n")
-    with pytest.raises(AuthError, match=r"users.txt, line 4: expected name:scrypt"):
+    with pytest.raises(AuthError, match=r"users.txt, line 4: expected name:\$argon2id"):
         auth.read_password_file(path)
     path.write_text("# nobody yet\n")
     with pytest.raises(AuthError, match="lists no user"):
