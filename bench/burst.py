@@ -45,7 +45,7 @@ def write_password_file(path: Path, team: list[Account]) -> None:
     """The file `python -m bot adduser` would write for ``team`` (hashed two at a time)."""
     from bot.auth import hash_password
 
-    with ThreadPoolExecutor(2) as pool:  # scrypt releases the GIL
+    with ThreadPoolExecutor(2) as pool:  # hashing releases the GIL
         hashes = list(pool.map(lambda account: hash_password(account[1]), team))
     path.write_text("".join(f"{name}:{h}\n" for (name, _), h in zip(team, hashes, strict=True)))
 
@@ -118,22 +118,18 @@ def queue(url: str) -> dict[str, Any]:
         session.close()
 
 
-def sign_in_each(url: str, team: list[Account]) -> None:
-    """Each account signs in once, two at a time (not a burst): they are known afterwards."""
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda account: client(url, account).close(), team))
-
-
-def scenarios(first_time_large: bool) -> list[tuple[str, list[Account]]]:
+def scenarios() -> list[tuple[str, list[Account]]]:
     """The bursts, in order: 20 accounts signing in for the first time; 50 clients of one team
     account (as a script making a client per question, or the issue's own test); 50 accounts
-    signing in for the first time (only if ``first_time_large``); the 50 signing in again."""
+    signing in for the first time; the same 50 signing in again."""
     small, large = accounts(1, SMALL), accounts(1 + SMALL, LARGE)
     shared = accounts(1 + SMALL + LARGE, 1) * LARGE
-    named = [(f"{SMALL} new accounts", small), (f"{LARGE} on one account", shared)]
-    if first_time_large:
-        named.append((f"{LARGE} new accounts", large))
-    return [*named, (f"{LARGE} accounts again", large)]
+    return [
+        (f"{SMALL} new accounts", small),
+        (f"{LARGE} on one account", shared),
+        (f"{LARGE} new accounts", large),
+        (f"{LARGE} accounts again", large),
+    ]
 
 
 def _reader(url: str, stop: threading.Event) -> list[float | str]:
@@ -160,14 +156,12 @@ def _reader(url: str, stop: threading.Event) -> list[float | str]:
     return reads
 
 
-def run(url: str, log: Callable[[str], None], first_time_large: bool = True) -> dict[str, Any]:
+def run(url: str, log: Callable[[str], None]) -> dict[str, Any]:
     """After one answer, each scenario's sessions, the reads made meanwhile, and the app's
     counts before and after."""
     warm(url, accounts(0, 1)[0])
     out: dict[str, Any] = {}
-    for name, team in scenarios(first_time_large):
-        if name.endswith("again") and not first_time_large:
-            sign_in_each(url, team)
+    for name, team in scenarios():
         log(f"burst: {name}, {len(team)} clients at once")
         before, stop = queue(url), threading.Event()
         with ThreadPoolExecutor(1) as pool:
@@ -181,7 +175,7 @@ def run(url: str, log: Callable[[str], None], first_time_large: bool = True) -> 
 
 def measure(models: Path, translations: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """For bench/load.py: the bursts against the app with the local model, sign-in (a password
-    file of scrypt hashes) and BOT_QUEUE_MAX=3; each burst's figures and the load average."""
+    file of Argon2id hashes) and BOT_QUEUE_MAX=3; each burst's figures and the load average."""
     from bench.load import MODES, serving
 
     with tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp:

@@ -176,7 +176,7 @@ def test_burst_figures_count_outcomes_and_the_section_shows_them():
 def test_burst_scenarios_use_distinct_accounts_except_the_shared_one():
     from bench import burst
 
-    named = dict(burst.scenarios(first_time_large=True))
+    named = dict(burst.scenarios())
     assert list(named) == [
         "20 new accounts",
         "50 on one account",
@@ -188,8 +188,3 @@ def test_burst_scenarios_use_distinct_accounts_except_the_shared_one():
     assert named["50 accounts again"] == named["50 new accounts"]
     used = {a for team in named.values() for a in team}
     assert used <= set(burst.accounts(0, burst.ACCOUNTS)) and burst.accounts(0, 1)[0] not in used
-    assert [n for n, _ in burst.scenarios(first_time_large=False)] == [
-        "20 new accounts",
-        "50 on one account",
-        "50 accounts again",
-    ]

@@ -1,17 +1,17 @@
 """A burst of new users (issue 21) against the app as a team runs it: the local model, BOT_AUTH
-a password file of scrypt hashes, BOT_QUEUE_MAX=3. gradio_client sessions released together,
+a password file of Argon2id hashes, BOT_QUEUE_MAX=3. gradio_client sessions released together,
 each signing in and asking one question: 20 with accounts of their own signing in for the first
 time; 50 on one team account (the issue's own test: a ``Client(url, auth=...)`` per user); 50
-with accounts of their own that have signed in before, signing in again.
+with accounts of their own signing in for the first time; the same 50 signing in again.
 
 Every session must get in and get an answer (with verbatim citations) or the busy reply with
 its ``retry_after_s``: no connection error, no time-out, and the busy reply or its place in the
 line within 5 s of starting to connect (the issue's bound). How the sessions are made, and what
-is kept out of the measurement, is in ``bench/burst.py``; 50 accounts signing in for the first
-time at once are measured by ``bench/load.py`` (each costs a scrypt: see the README). Figures
-(sign-in p50/p95, reply times, load average) go to test-artifacts/signin-burst.json; only the
-outcome and the bound are asserted, and that a colleague already signed in gets the page,
-/config and /status throughout, each within the same bound.
+is kept out of the measurement, is in ``bench/burst.py``; ``bench/load.py --burst`` reports the
+same bursts. Figures (sign-in p50/p95, reply times, load average) go to
+test-artifacts/signin-burst.json; only the outcome and the bound are asserted, and that a
+colleague already signed in gets the page, /config and /status throughout, each within the
+same bound.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.apprunner import ROOT, App, running_app
 pytestmark = [pytest.mark.server, pytest.mark.real_models, pytest.mark.timeout(1800)]
 
 QUEUE_MAX = 3
-NAMES = [name for name, _ in burst.scenarios(first_time_large=False)]
+NAMES = [name for name, _ in burst.scenarios()]
 ARTICLE = (ROOT / "corpus" / "000_88c982e0d93ec0a5.txt").read_text(encoding="utf-8")
 ARTIFACT = ROOT / "test-artifacts" / "signin-burst.json"
 
@@ -46,7 +46,7 @@ def app(tmp_path_factory) -> Iterator[App]:
 
 @pytest.fixture(scope="module")
 def bursts(app) -> dict[str, Any]:
-    runs = burst.run(app.url, print, first_time_large=False)
+    runs = burst.run(app.url, print)
     report: dict[str, Any] = {
         name: burst_figures.figures(run["sessions"], run["reads"]) for name, run in runs.items()
     }
