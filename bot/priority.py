@@ -1,8 +1,8 @@
 """Answers give way on the CPU to the web server's door: sign-ins, the page, config, /status.
 
-The local model keeps both cores busy while it answers, and the sign-in (a password hash), the page and
-the API's reads run in the same process. At one priority they share the cores with it, and a
-burst of sign-ins took longer than the 5 s a client waits. So each answer is worked out in a
+The local model keeps both cores busy while it answers, and the sign-in (a password hash), the
+page and the API's reads run in the same process. At one priority they share the cores with it,
+and a burst of sign-ins took longer than the 5 s a client waits. So each answer is worked out in a
 thread of its own at a lower priority (nice +10: about a tenth of the weight of the rest when
 both want a core); the threads that llama.cpp and torch start from it inherit it. With nothing
 else to run, an answer is as fast as before. A thread may not raise its priority again without
