@@ -150,20 +150,25 @@ def _clean(text: str) -> str:
     return line
 
 
+def prompts_digest(prompts_dir: Path) -> str:
+    """A short hash of the translation prompts' wording ("" when one is missing)."""
+    try:
+        text = "\n".join(load_prompt(name, prompts_dir) for name in PROMPTS)
+    except PromptError:
+        return ""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _scope(generator: Generator | None, prompts_dir: Path) -> str:
     """Translations are kept per model and per wording of the translation prompts: other
     prompts (``BOT_PROMPTS_DIR``) get their own translations."""
     if generator is None:
         return ""
-    try:
-        text = "\n".join(load_prompt(name, prompts_dir) for name in PROMPTS)
-    except PromptError:
-        return generator.name
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{generator.name} (prompts {digest})"
+    digest = prompts_digest(prompts_dir)
+    return f"{generator.name} (prompts {digest})" if digest else generator.name
 
 
-def _translation(sentence: str, entry: dict[str, Any]) -> Translation:
+def translation(sentence: str, entry: dict[str, Any]) -> Translation:
     """A cache entry read back."""
     listed = entry.get("problems", [])
     problems = tuple(str(p) for p in listed) if isinstance(listed, list) else ()
@@ -217,11 +222,11 @@ class Translator:
         with self._lock:
             entry = self._entries().get(key)
             if entry or self.generator is not None:
-                return _translation(sentence, entry) if entry else None
+                return translation(sentence, entry) if entry else None
             scopes: list[Any] = list((self._cache or {}).values())
             found = [e.get(key) for e in scopes if isinstance(e, dict)]
         usable = [
-            t for e in found if isinstance(e, dict) if (t := _translation(sentence, e)).searchable
+            t for e in found if isinstance(e, dict) if (t := translation(sentence, e)).searchable
         ]
         return min(usable, key=lambda t: len(t.problems), default=None)
 

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ from bot.select import (
     with_passage,
 )
 from bot.select import messages as select_messages
-from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers
+from bot.translate import Translator
 
 
 class ChoosingModel(Generator):
@@ -276,73 +275,6 @@ def test_selection_prompt_points_to_the_retrieved_sentences_by_their_first_words
         assert p.text.startswith(head.removesuffix(" …"))
 
 
-def test_translation_checks() -> None:
-    fr = "Amazon a engagé 700 millions de dollars pour 100 000 employés d’ici 2025."
-    assert check(fr, "Amazon committed $700 million for 100,000 employees by 2025.") == ()
-    assert any(
-        "added" in p
-        for p in check(fr, "Amazon committed $70 billion for 100,000 employees by 2025.")
-    )
-    assert "changed 'd'ici' 2025" in check(
-        fr, "Amazon committed $700 million for 100,000 employees from 2025."
-    )
-    neg = "Elles n’obtiendront pas forcément un poste."
-    assert "negation changed" in check(neg, "They will necessarily get a job.")
-    assert english_dates("former d’ici 2025") == "former by 2025"
-    masked, values = mask_numbers("de 100,000 personnes en 2020")
-    assert masked == "de <N1> personnes en <N2>" and unmask_numbers(masked, values) == (
-        "de 100,000 personnes en 2020"
-    )
-
-
-def _writer(calls: list) -> Generator:
-    """A model that always writes the same translation and records what it was given."""
-
-    class Writer(Generator):
-        def complete(self, messages, max_tokens=None, **options):
-            calls.append(messages)
-            return "The course lasted 12 weeks."
-
-    return Writer(GenericFakeChatModel(messages=iter([])), "w", timeout_s=5)
-
-
-def test_translations_are_cached_per_sentence(settings, tmp_path: Path) -> None:
-    calls = []
-    t = Translator(_writer(calls), tmp_path / "t.json", settings.prompts_dir)
-    assert t.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
-    again = Translator(_writer(calls), tmp_path / "t.json", settings.prompts_dir)
-    assert again.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
-
-
-def test_without_a_model_any_models_checked_translation_is_used(settings, tmp_path) -> None:
-    """Extractive mode (or an LLM that failed to load) reads the translations on disk."""
-    calls = []
-    cache = tmp_path / "t.json"
-    Translator(_writer(calls), cache, settings.prompts_dir).get("Le cours a duré 12 semaines.")
-    data = json.loads(cache.read_text(encoding="utf-8"))
-    data["other model"] = {Translator.key("Une phrase."): {"text": "Bad.", "problems": ["x"]}}
-    cache.write_text(json.dumps(data), encoding="utf-8")
-    plain = Translator(None, cache, settings.prompts_dir)
-    assert plain.get("Le cours a duré 12 semaines.").text == "The course lasted 12 weeks."
-    assert plain.get("Une phrase.") is None and len(calls) == 1
-
-
-def test_translations_are_kept_per_prompt_wording(settings, tmp_path: Path) -> None:
-    calls = []
-    other = tmp_path / "prompts"
-    shutil.copytree(settings.prompts_dir, other)
-    (other / "translate.md").write_text(
-        (other / "translate.md").read_text(encoding="utf-8") + "\nKeep it short.", "utf-8"
-    )
-    cache = tmp_path / "t.json"
-    first = Translator(_writer(calls), cache, settings.prompts_dir)
-    second = Translator(_writer(calls), cache, other)
-    assert first.scope != second.scope
-    assert first.get("Le cours a duré 12 semaines.").ok and len(calls) == 1
-    assert second.get("Le cours a duré 12 semaines.").ok and len(calls) == 2
-    assert "Keep it short." in str(calls[-1][0].content) + str(calls[-1][-1].content)
-
-
 def test_provider_without_probabilities_is_named_with_retrieval_ranking(settings, index) -> None:
     """A provider model cannot choose by probabilities: retrieval ranks the evidence, and the
     answer says so instead of calling itself extractive."""
@@ -406,20 +338,6 @@ def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> 
         "Que dit l’article ?", "fr", _selection(ps, *at), article, True, "m"
     )[0]
     assert plain.text.startswith("D’après l’article : ")
-
-
-def test_a_translation_short_of_a_clause_is_searched_never_shown(settings, tmp_path) -> None:
-    cache = tmp_path / "t.json"
-    sentence = "Des firmes proposant des services cloud tels que Zoom ont remarqué une croissance."
-    entries = {
-        Translator.key(sentence): {"text": "Firms such as Zoom grew.", "problems": ["length"]},
-        Translator.key("Une phrase."): {"text": "Bad 3.", "problems": ["added 3", "length"]},
-    }
-    cache.write_text(json.dumps({"some model": entries}), encoding="utf-8")
-    plain = Translator(None, cache, settings.prompts_dir)
-    short = plain.get(sentence)
-    assert short is not None and short.searchable and not short.ok
-    assert plain.get("Une phrase.") is None  # its facts do not check: not even searched
 
 
 def test_a_comparison_gets_the_sentence_holding_its_second_figure(evidence_bot) -> None:
