@@ -63,10 +63,12 @@ def evidence_path(
     """The evidence path with its translations cache and the bundled calibrator; the corpus
     profile is read from ``settings.corpus_dir`` unless given."""
     from bot.decide import Calibrator
+    from bot.facts import inner_names
     from bot.profile import load_profile
     from bot.translate import Translator
 
     meta = documents[0].metadata if documents else {}
+    names = frozenset(inner_names("\n".join(d.text for d in documents)))
     if profile is None:
         profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
     name = (
@@ -81,6 +83,7 @@ def evidence_path(
             settings.data_dir / "translations.json",
             settings.prompts_dir,
             source=meta.get("language", "en"),
+            names=names,
         ),
         Calibrator.bundled(name),
         settings.prompts_dir,

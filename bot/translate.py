@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.facts import (
+    ALIASES,
     NUMBER,
     english_numbers,
     inner_names,
@@ -68,13 +69,33 @@ def _figures(text: str, other: str) -> list[str]:
     ]
 
 
-def check(source: str, text: str, languages: tuple[str, str] = ("fr", "en")) -> tuple[str, ...]:
-    """What the translation (``languages``: from, to) changed: facts added or lost, a negation
-    added or dropped, a sentence left out (too short) or a comment added (too long)."""
+def lost_first_name(source: str, text: str, names: frozenset[str]) -> list[str]:
+    """The name that starts ``source``, when the article names it elsewhere (``names``: its
+    names, folded) and the translation lacks it as a whole word ("Marsh said" → "Marshall a
+    dit"). A capital that starts a sentence is not taken for a name by ``inner_names``."""
+    first = re.findall(r"\w+", fold(source))[:1]
+    if not first or first[0] not in names:
+        return []
+    folded = fold(text)
+    spellings = {first[0], *(alias for alias, name in ALIASES.items() if name == first[0])}
+    whole = (re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in spellings)
+    return [] if any(whole) else [f"lost {first[0]}"]
+
+
+def check(
+    source: str,
+    text: str,
+    languages: tuple[str, str] = ("fr", "en"),
+    names: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """What the translation (``languages``: from, to) changed: facts added or lost, a name the
+    sentence starts with lost (``names``: the article's), a negation added or dropped, a
+    sentence left out (too short) or a comment added (too long)."""
     problems = [f"added {f}" for f in _figures(text, source)]
     problems += [f"lost {f}" for f in _figures(source, text)]
     # Names only one way: they are spelt differently across languages (États-Unis).
     problems += [f"added {n}" for n in sorted(inner_names(text)) if not name_supported(n, source)]
+    problems += lost_first_name(source, text, names)
     if languages == ("fr", "en"):
         problems += [
             f"changed '{fr}' {year}" for fr, year in _dated(source) if not _kept(text, fr, year)
@@ -182,7 +203,9 @@ def other_language(language: str) -> str:
 
 class Translator:
     """One sentence at a time from the article's language into the other one (French ↔
-    English), through the chat model, with a JSON cache on disk."""
+    English), through the chat model, with a JSON cache on disk. ``names``: the article's
+    names (``facts.inner_names``), for the check of a name that starts a sentence; it is made
+    again on translations read from the cache, so an older cache gets it too."""
 
     def __init__(
         self,
@@ -190,8 +213,10 @@ class Translator:
         cache_path: Path,
         prompts_dir: Path,
         source: str = "fr",
+        names: frozenset[str] = frozenset(),
     ) -> None:
         self.generator = generator
+        self.names = names
         self.cache_path = cache_path
         self.prompts_dir = prompts_dir
         self.languages = (source, other_language(source))
@@ -222,13 +247,20 @@ class Translator:
         with self._lock:
             entry = self._entries().get(key)
             if entry or self.generator is not None:
-                return translation(sentence, entry) if entry else None
+                return self._read(sentence, entry) if entry else None
             scopes: list[Any] = list((self._cache or {}).values())
             found = [e.get(key) for e in scopes if isinstance(e, dict)]
         usable = [
-            t for e in found if isinstance(e, dict) if (t := translation(sentence, e)).searchable
+            t for e in found if isinstance(e, dict) if (t := self._read(sentence, e)).searchable
         ]
         return min(usable, key=lambda t: len(t.problems), default=None)
+
+    def _read(self, sentence: str, entry: dict[str, Any]) -> Translation:
+        """A cache entry, with the check of a sentence's first name made again."""
+        found = translation(sentence, entry)
+        lost = lost_first_name(sentence, found.text, self.names)
+        new = [p for p in lost if p not in found.problems]
+        return Translation(sentence, found.text, (*found.problems, *new)) if new else found
 
     def get(self, sentence: str) -> Translation | None:
         """The cached translation, or a new one (None without a model or when it fails)."""
@@ -264,7 +296,8 @@ class Translator:
             )
             text = _clean(self.generator.complete(messages, budget, **options))
             made = Translation(sentence, unmask_numbers(text, values), ())
-            made = Translation(sentence, made.text, check(sentence, made.text, self.languages))
+            problems = check(sentence, made.text, self.languages, self.names)
+            made = Translation(sentence, made.text, problems)
             if made.ok:
                 return made
             log.info("translation rejected (%s): %r", ", ".join(made.problems), made.text)

@@ -119,3 +119,38 @@ def test_the_measure_scores_what_a_reader_is_shown(tmp_path: Path) -> None:
     entry["problems"] = ["added 3"]  # a translation that fails its checks is never shown
     cache.write_text(json.dumps({"m": {Translator.key(fr): entry}}), encoding="utf-8")
     assert score(refs, scope_entries(cache, "m"))[0].shown == fr
+
+
+def test_a_name_that_starts_the_sentence_must_survive(settings, tmp_path: Path) -> None:
+    """A capital that starts a sentence is not taken for a name, so "Marsh said" becoming
+    "Marshall a dit" passed every check; the article's own names catch it, as a whole word,
+    in new translations and in ones read from an older cache."""
+    names = frozenset({"marsh", "helen", "etats-unis"})
+    source = "Marsh said that 60% of places would go to people over 40."
+    assert check(
+        source, "Marshall a dit que 60% des places iraient aux plus de 40 ans.", ("en", "fr"), names
+    ) == ("lost marsh",)
+    assert (
+        check(
+            source,
+            "Marsh a dit que 60% des places iraient aux plus de 40 ans.",
+            ("en", "fr"),
+            names,
+        )
+        == ()
+    )
+    assert (
+        check(source, "Marshall a dit que 60% des places iraient aux plus de 40 ans.", ("en", "fr"))
+        == ()
+    )
+    french = "Etats-Unis : Amazon forme 29 millions de personnes."
+    assert check(french, "United States: Amazon trains 29 million people.", names=names) == ()
+
+    cache = tmp_path / "t.json"
+    entry = {
+        "text": "Marshall a dit que 60% des places iraient aux plus de 40 ans.",
+        "problems": [],
+    }
+    cache.write_text(json.dumps({"some model en→": {Translator.key(source): entry}}), "utf-8")
+    older = Translator(None, cache, settings.prompts_dir, source="en", names=names)
+    assert older.get(source) is None  # not shown, and not searched either
