@@ -55,10 +55,6 @@ class AuthError(BotError):
 # ---------------------------------------------------------------- hashes
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
     return _libsodium_scrypt(password.encode(), salt, n, r, p, dklen=dklen, maxmem=MAXMEM)
 
@@ -68,8 +64,8 @@ def hash_password(password: str) -> str:
     return argon2id.str(password.encode(), opslimit=ARGON2_T, memlimit=ARGON2_M).decode("ascii")
 
 
-def _parse_hash(encoded: str) -> tuple[str, tuple[int, int, int, bytes, bytes] | None]:
-    """("argon2id", None) for a well-formed Argon2id string, ("scrypt", its fields) for the
+def _parse_hash(encoded: str) -> tuple[int, int, int, bytes, bytes] | None:
+    """None for a well-formed Argon2id string (libsodium reads it), the scrypt fields for the
     format written before; ValueError for anything else or a hash needing over 64 MiB."""
     if encoded.startswith("$argon2id$"):
         match = ARGON2_PHC.match(encoded)
@@ -77,15 +73,15 @@ def _parse_hash(encoded: str) -> tuple[str, tuple[int, int, int, bytes, bytes] |
             raise ValueError("malformed argon2id hash")
         if int(match[1]) * 1024 > MAXMEM:
             raise ValueError("argon2id hash needs more than 64 MiB")
-        return "argon2id", None
+        return None
     scheme, n, r, p, salt, digest = encoded.split("$")
     if scheme != "scrypt":
         raise ValueError(f"unknown scheme {scheme!r}")
-    return "scrypt", (int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest))
+    return int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest)
 
 
 def verify_password(password: str, encoded: str) -> bool:
-    _, fields = _parse_hash(encoded)
+    fields = _parse_hash(encoded)
     with _checks:
         if fields is None:
             try:

@@ -68,9 +68,9 @@ def evidence_path(
     from bot.translate import Translator
 
     meta = documents[0].metadata if documents else {}
-    names = frozenset(inner_names("\n".join(d.text for d in documents)))
+    text = "\n".join(d.text for d in documents)
     if profile is None:
-        profile = load_profile(settings.corpus_dir, "\n".join(d.text for d in documents))
+        profile = load_profile(settings.corpus_dir, text)
     name = (
         "calibration.json"
         if generator is not None and generator.can_choose
@@ -83,7 +83,7 @@ def evidence_path(
             settings.data_dir / "translations.json",
             settings.prompts_dir,
             source=meta.get("language", "en"),
-            names=names,
+            names=frozenset(inner_names(text)),
         ),
         Calibrator.bundled(name),
         settings.prompts_dir,

@@ -294,10 +294,10 @@ class Translator:
             messages: list[BaseMessage] = (
                 [SystemMessage(system), HumanMessage(user)] if user else [HumanMessage(system)]
             )
-            text = _clean(self.generator.complete(messages, budget, **options))
-            made = Translation(sentence, unmask_numbers(text, values), ())
-            problems = check(sentence, made.text, self.languages, self.names)
-            made = Translation(sentence, made.text, problems)
+            text = unmask_numbers(
+                _clean(self.generator.complete(messages, budget, **options)), values
+            )
+            made = Translation(sentence, text, check(sentence, text, self.languages, self.names))
             if made.ok:
                 return made
             log.info("translation rejected (%s): %r", ", ".join(made.problems), made.text)
