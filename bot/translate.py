@@ -189,11 +189,16 @@ def _scope(generator: Generator | None, prompts_dir: Path) -> str:
     return f"{generator.name} (prompts {digest})" if digest else generator.name
 
 
-def translation(sentence: str, entry: dict[str, Any]) -> Translation:
-    """A cache entry read back."""
+def translation(
+    sentence: str, entry: dict[str, Any], names: frozenset[str] = frozenset()
+) -> Translation:
+    """A cache entry read back, with the check of a name that starts the sentence made again
+    (``names``: the article's), so a translation cached before that check gets it too."""
     listed = entry.get("problems", [])
     problems = tuple(str(p) for p in listed) if isinstance(listed, list) else ()
-    return Translation(sentence, str(entry.get("text", "")), problems)
+    text = str(entry.get("text", ""))
+    lost = [p for p in lost_first_name(sentence, text, names) if p not in problems]
+    return Translation(sentence, text, (*problems, *lost))
 
 
 def other_language(language: str) -> str:
@@ -247,20 +252,16 @@ class Translator:
         with self._lock:
             entry = self._entries().get(key)
             if entry or self.generator is not None:
-                return self._read(sentence, entry) if entry else None
+                return translation(sentence, entry, self.names) if entry else None
             scopes: list[Any] = list((self._cache or {}).values())
             found = [e.get(key) for e in scopes if isinstance(e, dict)]
         usable = [
-            t for e in found if isinstance(e, dict) if (t := self._read(sentence, e)).searchable
+            t
+            for e in found
+            if isinstance(e, dict)
+            if (t := translation(sentence, e, self.names)).searchable
         ]
         return min(usable, key=lambda t: len(t.problems), default=None)
-
-    def _read(self, sentence: str, entry: dict[str, Any]) -> Translation:
-        """A cache entry, with the check of a sentence's first name made again."""
-        found = translation(sentence, entry)
-        lost = lost_first_name(sentence, found.text, self.names)
-        new = [p for p in lost if p not in found.problems]
-        return Translation(sentence, found.text, (*found.problems, *new)) if new else found
 
     def get(self, sentence: str) -> Translation | None:
         """The cached translation, or a new one (None without a model or when it fails)."""

@@ -44,14 +44,20 @@ def shown(found: Translation | None, french: str) -> tuple[str, tuple[str, ...]]
     return (found.text, ()) if found.ok else (french, found.problems)
 
 
-def score(refs: list[dict[str, str]], entries: dict[str, dict[str, object]]) -> list[Row]:
+def score(
+    refs: list[dict[str, str]],
+    entries: dict[str, dict[str, object]],
+    names: frozenset[str] = frozenset(),
+) -> list[Row]:
+    """Each reference against what is shown, read as the bot reads its cache (``names``: the
+    article's, for the check of a name that starts a sentence)."""
     from sacrebleu.metrics import CHRF
 
     chrf = CHRF()
     rows = []
     for ref in refs:
         entry = entries.get(Translator.key(ref["fr"]))
-        text, problems = shown(translation(ref["fr"], entry) if entry else None, ref["fr"])
+        text, problems = shown(translation(ref["fr"], entry, names) if entry else None, ref["fr"])
         value = chrf.sentence_score(text, [ref["en"]]).score
         rows.append(Row(ref["kind"], ref["fr"], ref["en"], text, problems, value))
     return rows
@@ -88,13 +94,21 @@ def current_scope(cache: Path, prompts_dir: Path) -> str:
     return next((s for s in data if s.endswith(digest)), "")
 
 
-def translate_all(cache: Path, refs: list[dict[str, str]]) -> str:
+def article_names(corpus_dir: Path) -> frozenset[str]:
+    """The names of the article, as the bot gives them to its translator."""
+    from bot.corpus import load_corpus
+    from bot.facts import inner_names
+
+    return frozenset(inner_names("\n".join(d.text for d in load_corpus(corpus_dir))))
+
+
+def translate_all(cache: Path, refs: list[dict[str, str]], names: frozenset[str]) -> str:
     """Load the local model, make the translations its scope lacks; that scope."""
     from bot.config import Settings
     from bot.local import load_local
 
     settings = Settings()
-    t = Translator(load_local(settings), cache, settings.prompts_dir)
+    t = Translator(load_local(settings), cache, settings.prompts_dir, names=names)
     for ref in refs:
         t.get(ref["fr"])
     return t.scope
@@ -112,9 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     cache = args.cache or settings.data_dir / "translations.json"
     refs = references()
-    scope = translate_all(cache, refs) if args.translate else ""
+    names = article_names(settings.corpus_dir)
+    scope = translate_all(cache, refs, names) if args.translate else ""
     scope = scope or args.scope or current_scope(cache, settings.prompts_dir)
-    rows = score(refs, scope_entries(cache, scope))
+    rows = score(refs, scope_entries(cache, scope), names)
     print(f"scope: {scope}\n{report(rows)}")
     if args.json:
         sentences = [r for r in rows if r.kind == "sentence"]

@@ -154,3 +154,22 @@ def test_a_name_that_starts_the_sentence_must_survive(settings, tmp_path: Path) 
     cache.write_text(json.dumps({"some model en→": {Translator.key(source): entry}}), "utf-8")
     older = Translator(None, cache, settings.prompts_dir, source="en", names=names)
     assert older.get(source) is None  # not shown, and not searched either
+
+
+def test_the_measure_reads_the_cache_as_the_bot_does(tmp_path: Path) -> None:
+    """A translation that lost the name its sentence starts with is shown to nobody, so the
+    measure scores the French sentence in its place, as an English reader would see it."""
+    from evals.translations import article_names, scope_entries, score
+
+    source = "Marsh said that 60% of places would go to people over 40."
+    refs = [{"kind": "sentence", "fr": source, "en": "Marsh a dit que 60 % des places…"}]
+    entry = {
+        "text": "Marshall a dit que 60% des places iraient aux plus de 40 ans.",
+        "problems": [],
+    }
+    cache = tmp_path / "t.json"
+    cache.write_text(json.dumps({"m": {Translator.key(source): entry}}), encoding="utf-8")
+    assert score(refs, scope_entries(cache, "m"))[0].shown == entry["text"]
+    row = score(refs, scope_entries(cache, "m"), frozenset({"marsh"}))[0]
+    assert row.shown == source and row.problems == ("lost marsh",)
+    assert {"jarred", "gaines", "carlson"} <= article_names(Path("corpus"))
