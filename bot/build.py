@@ -91,6 +91,7 @@ def evidence_path(
         date=meta.get("date", ""),
         profile=profile,
         drafts_path=settings.data_dir / "drafts.json",
+        answer_chars=settings.answer_chars,
     )
 
 

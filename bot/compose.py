@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from bot.language import LANGUAGE_NAMES
 from bot.retrieve import Passage
+from bot.select import ANAPHOR, Selection
 
 LEAD = {
     "fr": "D’après l’article : ",
@@ -50,3 +51,36 @@ def compose(
     opening = translated_lead if translated else LEAD[lang]
     premise = PREMISE[lang].format(absent=", ".join(f"« {a} »" for a in absent)) if absent else ""
     return premise + (f"{lead} " if lead else "") + opening + " ".join(parts)
+
+
+def within(
+    chosen: Sequence[Passage],
+    selection: Selection,
+    write: Callable[[Sequence[Passage]], str],
+    budget: int,
+    needed: Sequence[Passage] = (),
+) -> list[Passage]:
+    """The chosen passages whose written answer fits in ``budget`` characters: the ones the
+    selection ranks lowest are left out first; the best is always kept, and so are ``needed``
+    (a calculation's operands) and the sentence a kept one refers back to ("C'est également le
+    cas d'Amazon" needs the firms before it)."""
+    rank = {c.passage.chunk.id: i for i, c in enumerate(selection.candidates)}
+
+    def order(p: Passage) -> int:
+        return rank.get(p.chunk.id, len(rank))
+
+    kept = list(chosen)
+    while len(kept) > 1 and len(write(kept)) > budget:
+        before = {(p.chunk.paragraph, p.chunk.position - 1) for p in kept if ANAPHOR.search(p.text)}
+        best = min(kept, key=order)
+        spare = [
+            p
+            for p in kept
+            if p is not best
+            and p not in needed
+            and (p.chunk.paragraph, p.chunk.position) not in before
+        ]
+        if not spare:
+            break
+        kept.remove(max(spare, key=order))
+    return kept

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="A corpus up to this size is given whole to the LLM (as a cached prompt "
         "prefix) with the retrieved passages flagged; a larger one gets only those passages.",
     )
+    answer_chars: int = Field(
+        600,
+        description="A factual answer longer than this leaves out the quotes ranked lowest "
+        "(the best one is always quoted); 0 = no bound.",
+    )
     max_question_chars: int = Field(2000, description="Longer questions are refused.")
     max_history_turns: int = Field(20, description="Only the latest turns are used.")
     host: str = Field("127.0.0.1", description="UI bind address.")

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.abstain import abstention
 from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations, quoted
-from bot.compose import compose
+from bot.compose import compose, within
 from bot.compute import missing_operand
 from bot.decide import Article, Calibrator, Decision, decide
 from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
@@ -54,6 +54,7 @@ class EvidencePath:
     date: str = ""  # publication date of the corpus, from its metadata
     profile: Profile = field(default_factory=Profile)
     drafts_path: Path | None = None  # where drafted advice is kept (None: in memory only)
+    answer_chars: int = 0  # a longer answer leaves out its lowest-ranked quotes (0: no bound)
     _article: tuple[int, Article] | None = field(default=None, repr=False)
     _drafted: tuple[str, Advice | None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -135,11 +136,19 @@ class EvidencePath:
             return reply, decision
         chosen = list(selection.chosen)
         absent = absent_facts(question, article.text + " " + article.gloss) if whole else []
-        lead = ""
-        if calc := decision.calculation:
-            marks = "".join(f"[{i + 1}]" for i in calc.sources)
-            lead = f"{calc.text(language).rstrip('.')} {marks}."
-        text = compose(chosen, language, self.source_language, self.translation, absent, lead)
+        calc = decision.calculation
+        operands = [chosen[i] for i in calc.sources] if calc else []
+
+        def write(quoted: Sequence[Passage]) -> str:
+            lead = ""
+            if calc:  # a calculation done in code, citing its operands' sentences
+                marks = "".join(f"[{quoted.index(p) + 1}]" for p in operands)
+                lead = f"{calc.text(language).rstrip('.')} {marks}."
+            return compose(quoted, language, self.source_language, self.translation, absent, lead)
+
+        if self.answer_chars:
+            chosen = within(chosen, selection, write, self.answer_chars, operands)
+        text = write(chosen)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
         reply = Reply(text, citations, False, model, confidence=confidence)
         reply.signals = decision.features

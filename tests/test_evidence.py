@@ -338,6 +338,16 @@ def test_a_calculation_leads_the_answer_and_cites_its_operands(evidence_bot) -> 
         "Que dit l’article ?", "fr", _selection(ps, *at), article, True, "m"
     )[0]
     assert plain.text.startswith("D’après l’article : ")
+    # Past the length bound, the sentence between the operands goes; the marks follow them.
+    other = next(n for n in range(at[0] + 1, at[1]) if not re.search(r"\d", ps[n - 1].text))
+    between = _selection(ps, at[0], other, at[1])
+    evidence_bot.evidence.answer_chars = 0
+    whole = evidence_bot.evidence.answer(question, "fr", between, article, True, "m")[0]
+    assert whole.text.startswith("Calcul : 29 millions ÷ 100\u202f000 = 290 [1][3]. D’après")
+    evidence_bot.evidence.answer_chars = len(whole.text) - 1
+    short = evidence_bot.evidence.answer(question, "fr", between, article, True, "m")[0]
+    assert short.text.startswith("Calcul : 29 millions ÷ 100\u202f000 = 290 [1][2]. D’après")
+    assert [c.quote for c in short.citations] == [ps[at[0] - 1].text, ps[at[1] - 1].text]
 
 
 def test_a_comparison_gets_the_sentence_holding_its_second_figure(evidence_bot) -> None:
@@ -429,3 +439,35 @@ def test_without_a_profile_advice_tells_the_drafted_story(evidence_bot, settings
     if a.kind == "advice":  # the fake's choice of story sentences is its own
         assert all(_source(settings, c)[c.start : c.end] == c.quote for c in a.citations)
         assert a.parts[-1].role == "not_said"
+
+
+def test_a_long_answer_leaves_out_its_lowest_ranked_quotes(evidence_bot) -> None:
+    from bot.compose import compose, within
+
+    ps = evidence_bot.retriever.all_passages()
+    cands = tuple(Candidate(ps[n - 1], n, s, 0.0, s) for n, s in ((3, 0.6), (1, 0.3), (2, 0.1)))
+    found = Selection(cands, tuple(sorted((c.passage for c in cands), key=ps.index)), 0.1, True)
+
+    def write(chosen) -> str:
+        return compose(chosen, "fr", "fr", lambda _: None)
+
+    everything = write(found.chosen)
+    assert within(found.chosen, found, write, len(everything)) == list(found.chosen)
+    kept = within(found.chosen, found, write, len(everything) - 1)
+    assert kept == [ps[0], ps[2]]  # the lowest-ranked (sentence 2) goes first; order kept
+    assert within(found.chosen, found, write, 10) == [ps[2]]  # the best always stays
+
+
+def test_a_kept_quote_keeps_the_sentence_it_refers_back_to(evidence_bot) -> None:
+    from bot.compose import compose, within
+
+    ps = evidence_bot.retriever.all_passages()
+    also = next(i for i, p in enumerate(ps, 1) if "également" in p.text)
+    numbers = ((also, 0.6), (1, 0.3), (also - 1, 0.1))  # the firms it refers to rank last
+    cands = tuple(Candidate(ps[n - 1], n, s, 0.0, s) for n, s in numbers)
+    found = Selection(cands, tuple(sorted((c.passage for c in cands), key=ps.index)), 0.1, True)
+
+    def write(chosen) -> str:
+        return compose(chosen, "fr", "fr", lambda _: None)
+
+    assert within(found.chosen, found, write, 10) == [ps[also - 2], ps[also - 1]]
