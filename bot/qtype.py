@@ -15,7 +15,10 @@ from bot.facts import YEAR, amounts, inner_names, months, numbers
 
 # Each kind of answer, the question words that ask for it (first match wins: a sum of money or
 # a count is also a number), and what a sentence must hold to give it.
-_MONEY_WORDS = r"co[uû]t|d[ée]pens|budget|invest|financ|argent|dollars|euros|salaire|gagn|pay|pai"
+# "pay", "paie", "payé", but not "pays" (a country: "Dans quel pays… ?").
+_MONEY_WORDS = (
+    r"co[uû]t|d[ée]pens|budget|invest|financ|argent|dollars|euros|salaire|gagn|pay(?!s\b)|pai"
+)
 ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (

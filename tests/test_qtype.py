@@ -60,3 +60,9 @@ def test_what_a_sentence_holds() -> None:
 )
 def test_yes_no_questions(question: str, expected: bool) -> None:
     assert yes_no(question) is expected
+
+
+def test_a_country_is_not_a_sum_of_money() -> None:
+    assert asked("Dans quel pays travaillaient les salariés reconvertis ?") == ""
+    assert asked("Combien Amazon a-t-elle payé pour ces formations ?") == "price"
+    assert asked("What did Amazon pay for it?") == "money"
