@@ -125,6 +125,8 @@ def answer_to_markdown(answer: Answer, question: str = "", suggestions: Sequence
     elif answer.kind == "advice" and answer.parts:
         parts += [f"**{lab[p.role]}**\n\n{text_with_markers(p.text)}" for p in answer.parts]
     else:
+        if answer.short:  # the bare answer, copied from the quote below it
+            parts.append(f"**{escape_markdown(answer.short)}**")
         parts.append(text_with_markers(answer.text))
     parts += _footer(answer, question)
     return "\n\n".join(parts)

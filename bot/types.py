@@ -82,10 +82,12 @@ class Answer:
     parts: list[AnswerPart] = field(default_factory=list)  # advice: shows / not_said
     followups: list[str] = field(default_factory=list)  # questions the article answers
     fallback: bool = False  # extracts shown because the LLM failed, timed out or is missing
+    short: str | None = None  # the bare answer, a span copied from the best quote (or None)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "text": self.text,
+            "short": self.short,
             "citations": [c.to_dict() for c in self.citations],
             "abstained": self.abstained,
             "language": self.language,
@@ -116,6 +118,7 @@ class Reply:
     parts: list[AnswerPart] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
     fallback: bool = False
+    short: str | None = None
 
     def answer(
         self, language: str, standalone: str, notices: list[str], timings: dict[str, float]

@@ -83,7 +83,10 @@ class Score:
     says_unknowns: bool | None = None  # for cases that need the "not in the article" part
     advice: bool = False  # answered as advice (a question taken to be about the asker)
     about_asker: bool = False  # the case is about the asker's own situation
-    chars: int = 0  # the answer's length, as a reader sees it
+    chars: int = 0  # the answer's length, as a reader sees it (its short answer too)
+    short: str | None = None  # the short answer shown above the quotes
+    short_verbatim: bool | None = None  # a span of the answer's own quotes (None: no short)
+    short_holds_fact: bool | None = None  # holds a key fact (None: no short or unanswerable)
 
 
 def score_case(
@@ -113,6 +116,13 @@ def score_case(
         hit, detail = None, f"forbidden {bad}" if bad else ""
     n_sent, n_sup, n_precise = (0, 0, 0) if answer.abstained else _alce(answer, gold_paras)
     lang_ok = answer.language == case["lang"] and _language_of(text, case["lang"])
+    lead = getattr(answer, "short", None)
+    verbatim = None if not lead else lead in text
+    holds = (
+        any(fact_present(g, lead) for g in case["key_facts"])
+        if lead and case["answerable"]
+        else None
+    )
     return Score(
         correct,
         hit,
@@ -130,7 +140,10 @@ def score_case(
         says_unknowns,
         getattr(answer, "kind", "answer") == "advice",
         bool(case.get("about_asker", case.get("category") == "situation")),
-        len(text),
+        len(text) + (len(lead) + 2 if lead else 0),
+        lead,
+        verbatim,
+        holds,
     )
 
 

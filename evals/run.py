@@ -37,6 +37,9 @@ METRICS = [
     ("median_chars", "median answer length, facts (characters)", "≤ 300"),
     ("max_chars", "longest answer, facts (characters)", "≤ 600"),
     ("max_chars_advice", "longest advice answer (characters)", "≤ 900"),
+    ("short_given", "short answer given (answered facts)", ""),
+    ("short_key_fact", "short answer holds a key fact", ""),
+    ("short_verbatim", "short answer copied from its quote", "= 1.00"),
     ("median_latency_s", "median latency (s)", ""),
 ]
 LOWER_IS_BETTER = {
@@ -68,6 +71,7 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
     yn = [s for s in scores if s.yesno]
     sit = [s for s in scores if s.category == "situation"]
     facts = [s.chars for s in scores if not s.advice]  # what a reader gets, abstentions included
+    answered = [s for s in scores if not s.advice and not s.abstained]
     return {
         "cases": len(scores),
         "answer_accuracy": _ratio(sum(s.correct for s in scores), len(scores)),
@@ -99,6 +103,14 @@ def summarise(cases: list[dict[str, Any]], scores: list[Score]) -> dict[str, flo
         "median_chars": statistics.median(facts) if facts else None,
         "max_chars": max(facts, default=None),
         "max_chars_advice": max((s.chars for s in scores if s.advice), default=None),
+        "short_given": _ratio(sum(bool(s.short) for s in answered), len(answered)),
+        "short_key_fact": _ratio(
+            sum(bool(s.short_holds_fact) for s in scores),
+            sum(s.short_holds_fact is not None for s in scores),
+        ),
+        "short_verbatim": _ratio(
+            sum(bool(s.short_verbatim) for s in scores), sum(bool(s.short) for s in scores)
+        ),
         "median_latency_s": round(statistics.median(s.latency_s for s in scores), 3),
     }
 

@@ -98,6 +98,9 @@ def test_browser_chat_cites_and_highlights_the_source(app, browser):
 
     reply = _ask(page, QUESTION, 0)
     assert "29 millions" in reply
+    # The short answer, in bold above the quote it is copied from.
+    lead = page.locator('#chat [data-testid="bot"]').last.locator("strong").first
+    assert lead.inner_text() == "29 millions"
     buttons = page.locator("#sources button[data-cite]")
     expect(buttons.first).to_be_visible()
     items = page.locator("#sources li.source")
@@ -132,6 +135,8 @@ def test_browser_english_answer_quotes_the_checked_translation(app, browser):
     page = _open(app, browser)
     reply = _ask(page, ENGLISH_QUESTION, 0)
     assert "29 million" in reply and "translated from the French" in reply, reply
+    lead = page.locator('#chat [data-testid="bot"]').last.locator("strong").first
+    assert lead.inner_text() == "29 million"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-en.png"))
     page.close()

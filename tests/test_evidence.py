@@ -471,3 +471,30 @@ def test_a_kept_quote_keeps_the_sentence_it_refers_back_to(evidence_bot) -> None
         return compose(chosen, "fr", "fr", lambda _: None)
 
     assert within(found.chosen, found, write, 10) == [ps[also - 2], ps[also - 1]]
+
+
+def test_a_short_answer_is_copied_from_the_best_quote_and_shown_above_it(evidence_bot) -> None:
+    from bot.render import answer_to_markdown
+
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
+    first, money = (next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "700"))
+    question = "Combien de personnes Amazon veut-elle former ?"
+    reply = evidence_bot.evidence.answer(
+        question, "fr", _selection(ps, first, money), article, True, "m"
+    )[0]
+    assert reply.short == "29 millions" and reply.short in reply.citations[0].quote
+    # The best quote is the one the selection ranks first, not the first in the article.
+    asked_money = "Combien d’argent Amazon a-t-elle engagé l’année dernière ?"
+    reply = evidence_bot.evidence.answer(
+        asked_money, "fr", _selection(ps, money, first), article, True, "m"
+    )[0]
+    assert reply.short == "700 millions de dollars"
+    shown = answer_to_markdown(reply.answer("fr", asked_money, [], {}))
+    assert shown.startswith("**700 millions de dollars**\n\n")
+    joined = "Qui finance ? Et combien de personnes Amazon veut-elle former ?"  # two asked
+    reply = evidence_bot.evidence.answer(joined, "fr", _selection(ps, first), article, True, "m")
+    assert reply[0].short is None
+    why = "Pourquoi Amazon forme-t-elle des gens ?"  # no kind asked: no short answer
+    reply = evidence_bot.evidence.answer(why, "fr", _selection(ps, first), article, True, "m")[0]
+    assert reply.short is None

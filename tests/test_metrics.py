@@ -94,3 +94,19 @@ def test_summary_and_gate() -> None:
     assert check_gate({"default": summary}, {"default": {"situation_rubric": 0.9}}) == [
         "default.situation_rubric: no case measures it (gate 0.9)"
     ]
+
+
+def test_a_short_answer_is_scored_and_counted_in_the_length() -> None:
+    from dataclasses import replace
+
+    text = "The article says: “Amazon wants to train 29 million people.” [1]"
+    plain = score_case(_case(), _answer(text, [GOOD_CITE]), 1.0, lambda _: TEXT)
+    assert plain.short is None and plain.short_verbatim is None and plain.short_holds_fact is None
+    lead = replace(_answer(text, [GOOD_CITE]), short="29 million")
+    s = score_case(_case(), lead, 1.0, lambda _: TEXT)
+    assert s.short_verbatim and s.short_holds_fact and s.chars == len(text) + len("29 million") + 2
+    wrong = score_case(_case(), replace(lead, short="2025"), 1.0, lambda _: TEXT)
+    assert wrong.short_verbatim is False and wrong.short_holds_fact is False
+    summary = summarise([_case()] * 2, [s, wrong])
+    assert summary["short_given"] == 1.0 and summary["short_key_fact"] == 0.5
+    assert summary["short_verbatim"] == 0.5

@@ -1,0 +1,68 @@
+"""The short answer shown above the quotes: a span copied from the best quote, never written.
+
+It is given only where copying is mechanically safe: the question's words ask for a figure, a
+sum of money or a date (``qtype.asked``), and the best quote, as the reader is shown it (the
+French sentence or its checked translation), holds exactly one span of that kind that the
+question does not already give. Anything else (who, why, yes/no, two candidates) gets no short
+answer: the quote alone answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.compute import NOT_COUNTED
+from bot.facts import MONTHS, YEAR, figures, numbers
+from bot.text import fold
+
+KINDS = frozenset({"money", "price", "count", "number", "date"})
+# A date as the article writes it: "10 décembre 2020", "December 10, 2020", "décembre 2020".
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATE = re.compile(
+    rf"\b(?:(?:\d{{1,2}}(?:er|st|nd|rd|th)? )?(?:{_MONTH})(?: \d{{1,2}}(?:st|nd|rd|th)?,?)?"
+    rf"(?: (?:19|20)\d\d)?|(?:19|20)\d\d)\b"
+)
+
+AFTER_MONTH = re.compile(rf"\b(?:{_MONTH}) $")  # "December 10": a day, not a count
+
+
+def _unit(folded: str, end: int) -> re.Match[str] | None:
+    """A duration, age or month right after a number ("12 semaines", "12-week", "10 mai")."""
+    return NOT_COUNTED.match(folded, end + 1 if folded[end : end + 1] == "-" else end)
+
+
+def spans(kind: str, text: str) -> list[str]:
+    """The spans of ``text`` that give an answer of that kind, verbatim, in order."""
+    if kind not in KINDS:
+        return []
+    # Folded a character at a time ("…" stays one), so offsets hold in the original text.
+    folded = "".join(fold(ch)[:1] or ch for ch in text)
+    if kind == "date":
+        return [text[m.start() : m.end()] for m in DATE.finditer(folded)]
+    found = []
+    for m, _ in figures(folded):
+        if folded[m.start() - 1 : m.start()] == "-":  # part of a name: "Covid-19"
+            continue
+        money = bool(m.group("cur") or m.group("money"))
+        year = bool(YEAR.fullmatch(m.group(0).strip()))
+        unit = _unit(folded, m.end())
+        day = bool(unit and unit.group(0).strip() in MONTHS) or bool(
+            AFTER_MONTH.search(folded, 0, m.start())
+        )
+        if kind in {"money", "price"} and not money:
+            continue
+        if kind in {"count", "number"} and (money or year or day):
+            continue
+        if kind == "count" and (m.group("percent") or unit):
+            continue
+        end = unit.end() if unit and kind == "number" else m.end()
+        found.append(text[m.start() : end].strip())
+    return found
+
+
+def short_answer(kind: str, question: str, quote: str) -> str | None:
+    """The one span of ``quote`` answering a question asking for ``kind``, else None."""
+    given = numbers(question) | {float(y) for y in YEAR.findall(question)}
+    found = [s for s in spans(kind, quote) if not (numbers(s) and numbers(s) <= given)]
+    distinct = list(dict.fromkeys(found))
+    return distinct[0] if len(distinct) == 1 else None

@@ -1,0 +1,60 @@
+"""The short answer: one span copied from the best quote, only when copying is safe."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qtype import asked
+from bot.short import short_answer, spans
+
+FIRST = (
+    "Ce jeudi 10 décembre 2020, Amazon a annoncé son intention d’entraîner 29 millions de "
+    "personnes à travailler dans le domaine du cloud computing d’ici 2025, rapporte le Wall "
+    "Street Journal."
+)
+MONEY = (
+    "L’année dernière déjà, Amazon a engagé 700 millions de dollars dans la reconversion "
+    "professionnelle de 100 000 de ses propres employés aux États-Unis."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "short"),
+    [
+        ("Combien de personnes Amazon veut-elle former ?", FIRST, "29 millions"),
+        ("Combien Amazon a-t-elle investi l’année dernière ?", MONEY, "700 millions de dollars"),
+        ("Combien d’employés étaient concernés ?", MONEY, "100 000"),
+        ("How much did Amazon spend?", "Amazon committed $700 million to it.", "$700 million"),
+        (
+            "How many people will Amazon train?",
+            "On Thursday, December 10, 2020, Amazon announced it would train 29 million people.",
+            "29 million",
+        ),
+        ("How long was the course?", "After a 12-week cloud course, he is now…", "12-week"),
+        ("Quel âge a-t-il ?", "Coach sportif, cet Américain de 35 ans prévoyait…", "35 ans"),
+        ("When did AWS revenue grow?", "It grew 29% in the third quarter of 2020.", "2020"),
+    ],
+)
+def test_the_one_span_of_the_kind_asked_for_is_copied(question, quote, short) -> None:
+    found = short_answer(asked(question), question, quote)
+    assert found == short and found in quote
+
+
+@pytest.mark.parametrize(
+    ("question", "quote"),
+    [
+        ("Quand Amazon a-t-elle annoncé ce plan ?", FIRST),  # two dates: 10 décembre, 2025
+        ("Qui est Teresa Carlson ?", "Teresa Carlson, vice-présidente d’AWS, a dit…"),  # no kind
+        ("Combien Amazon a-t-elle dépensé ?", FIRST),  # no sum of money in the quote
+        ("Combien de personnes sur les 29 millions ?", FIRST),  # only what the question gives
+        ("How many cases were there?", "The use of Covid-19 tools grew."),  # part of a name
+    ],
+)
+def test_no_short_answer_unless_exactly_one_span_answers(question, quote) -> None:
+    assert short_answer(asked(question), question, quote) is None
+
+
+def test_a_day_of_the_month_is_not_a_count_and_offsets_hold() -> None:
+    assert spans("count", FIRST) == ["29 millions"]
+    assert spans("date", FIRST) == ["10 décembre 2020", "2025"]
+    assert spans("count", "Le cours de 12 semaines") == []  # a duration, not a count
