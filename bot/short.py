@@ -60,9 +60,33 @@ def spans(kind: str, text: str) -> list[str]:
     return found
 
 
+# What a "how much / how long / how old" question measures (closed classes of question words)
+# and the unit its answer must carry: "Quel âge a-t-il ?" is not answered by "12 semaines".
+MEASURES = (
+    (
+        re.compile(r"\b(quel [âa]ge|how old|what age)\b", re.I),
+        re.compile(r"\b(ans?|years?)\b", re.I),
+    ),
+    (
+        re.compile(r"\b(combien de temps|quelle dur[ée]e|how long)\b", re.I),
+        re.compile(
+            r"\b(ans?|ann[ée]es?|mois|semaines?|jours?|heures?|years?|months?|weeks?|days?|"
+            r"hours?)\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\b(pourcentage|percentage|pour ?cent|percent)\b|%", re.I),
+        re.compile(r"%|\b(pour ?cent|percent)\b", re.I),
+    ),
+)
+
+
 def short_answer(kind: str, question: str, quote: str) -> str | None:
     """The one span of ``quote`` answering a question asking for ``kind``, else None."""
     given = numbers(question) | {float(y) for y in YEAR.findall(question)}
     found = [s for s in spans(kind, quote) if not (numbers(s) and numbers(s) <= given)]
+    units = [unit for asks, unit in MEASURES if asks.search(question)]
+    found = [s for s in found if all(unit.search(s) for unit in units)]
     distinct = list(dict.fromkeys(found))
     return distinct[0] if len(distinct) == 1 else None

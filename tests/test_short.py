@@ -48,6 +48,7 @@ def test_the_one_span_of_the_kind_asked_for_is_copied(question, quote, short) ->
         ("Combien Amazon a-t-elle dépensé ?", FIRST),  # no sum of money in the quote
         ("Combien de personnes sur les 29 millions ?", FIRST),  # only what the question gives
         ("How many cases were there?", "The use of Covid-19 tools grew."),  # part of a name
+        ("Quel âge a Jarred Gaines ?", "Après un cours de 12 semaines, il est analyste."),  # unit
     ],
 )
 def test_no_short_answer_unless_exactly_one_span_answers(question, quote) -> None:
