@@ -60,25 +60,41 @@ def spans(kind: str, text: str) -> list[str]:
     return found
 
 
-# What a "how much / how long / how old" question measures (closed classes of question words)
-# and the unit its answer must carry: "Quel âge a-t-il ?" is not answered by "12 semaines".
+# What a question measures, read from its words (closed classes: question words and units),
+# and the unit its answer must carry: "Quel âge a-t-il ?" is not answered by "12 semaines",
+# nor "How many hours a week…?" by "12-week".
+def _unit_words(*words: str) -> re.Pattern[str]:
+    return re.compile(rf"\b({'|'.join(words)})\b", re.I)
+
+
+YEARS = _unit_words("ans?", "ann[ée]es?", "years?")
 MEASURES = (
+    (_unit_words("quel [âa]ge", "how old", "what age"), YEARS),
     (
-        re.compile(r"\b(quel [âa]ge|how old|what age)\b", re.I),
-        re.compile(r"\b(ans?|years?)\b", re.I),
-    ),
-    (
-        re.compile(r"\b(combien de temps|quelle dur[ée]e|how long)\b", re.I),
-        re.compile(
-            r"\b(ans?|ann[ée]es?|mois|semaines?|jours?|heures?|years?|months?|weeks?|days?|"
-            r"hours?)\b",
-            re.I,
+        _unit_words("combien de temps", "quelle dur[ée]e", "how long"),
+        _unit_words(
+            "ans?",
+            "ann[ée]es?",
+            "mois",
+            "semaines?",
+            "jours?",
+            "heures?",
+            "years?",
+            "months?",
+            "weeks?",
+            "days?",
+            "hours?",
         ),
     ),
     (
-        re.compile(r"\b(pourcentage|percentage|pour ?cent|percent)\b|%", re.I),
-        re.compile(r"%|\b(pour ?cent|percent)\b", re.I),
+        re.compile(r"\b(pourcentage|percentage|pour ?cents?|pourcents?|percents?)\b|%", re.I),
+        re.compile(r"%|\b(pour ?cents?|pourcents?|percents?)\b", re.I),
     ),
+    (_unit_words("heures?", "hours?"), _unit_words("heures?", "hours?")),
+    (_unit_words("semaines?", "weeks?"), _unit_words("semaines?", "weeks?")),
+    (_unit_words("mois", "months?"), _unit_words("mois", "months?")),
+    (_unit_words("jours?", "days?"), _unit_words("jours?", "days?")),
+    (_unit_words("ann[ée]es", "years"), YEARS),
 )
 
 

@@ -49,6 +49,8 @@ def test_the_one_span_of_the_kind_asked_for_is_copied(question, quote, short) ->
         ("Combien de personnes sur les 29 millions ?", FIRST),  # only what the question gives
         ("How many cases were there?", "The use of Covid-19 tools grew."),  # part of a name
         ("Quel âge a Jarred Gaines ?", "Après un cours de 12 semaines, il est analyste."),  # unit
+        ("How many hours a week was the course?", "After a 12-week cloud course, he is now…"),
+        ("De combien de pourcents a-t-il progressé ?", FIRST),  # a percentage, not a count
     ],
 )
 def test_no_short_answer_unless_exactly_one_span_answers(question, quote) -> None:
