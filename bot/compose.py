@@ -64,23 +64,16 @@ def within(
     selection ranks lowest are left out first; the best is always kept, and so are ``needed``
     (a calculation's operands) and the sentence a kept one refers back to ("C'est également le
     cas d'Amazon" needs the firms before it)."""
-    rank = {c.passage.chunk.id: i for i, c in enumerate(selection.candidates)}
-
-    def order(p: Passage) -> int:
-        return rank.get(p.chunk.id, len(rank))
-
     kept = list(chosen)
+    best = min(kept, key=selection.rank, default=None)
     while len(kept) > 1 and len(write(kept)) > budget:
         before = {(p.chunk.paragraph, p.chunk.position - 1) for p in kept if ANAPHOR.search(p.text)}
-        best = min(kept, key=order)
         spare = [
             p
             for p in kept
-            if p is not best
-            and p not in needed
-            and (p.chunk.paragraph, p.chunk.position) not in before
+            if p != best and p not in needed and (p.chunk.paragraph, p.chunk.position) not in before
         ]
         if not spare:
             break
-        kept.remove(max(spare, key=order))
+        kept.remove(max(spare, key=selection.rank))
     return kept

@@ -168,8 +168,7 @@ class EvidencePath:
         kind = asked(question)
         if kind not in SHORT_KINDS or not chosen or question.count("?") > 1:
             return None  # a question joined to the one before it may ask for two things
-        rank = {c.passage.chunk.id: i for i, c in enumerate(selection.candidates)}
-        best = min(chosen, key=lambda p: rank.get(p.chunk.id, len(rank)))
+        best = min(chosen, key=selection.rank)
         shown = best.text
         if language != self.source_language:
             shown = self.translation(best.text) or best.text

@@ -82,6 +82,11 @@ class Selection:
     def top(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    def rank(self, passage: Passage) -> int:
+        """The passage's place among the candidates, best first (after them all if absent)."""
+        ids = [c.passage.chunk.id for c in self.candidates]
+        return ids.index(passage.chunk.id) if passage.chunk.id in ids else len(ids)
+
     @property
     def margin(self) -> float:
         """How far the best score is above the next (whatever went first by answer type)."""
