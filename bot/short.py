@@ -16,11 +16,14 @@ from bot.facts import MONTHS, YEAR, figures, numbers
 from bot.text import fold
 
 KINDS = frozenset({"money", "price", "count", "number", "date"})
-# A date as the article writes it: "10 décembre 2020", "December 10, 2020", "décembre 2020".
+# A date as the article writes it: "10 décembre 2020", "December 10, 2020", "décembre 2020",
+# "2025". A month name needs a day or a year beside it: alone, "may" is as often the verb.
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY = r"\d{1,2}(?:er|st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d"
 DATE = re.compile(
-    rf"\b(?:(?:\d{{1,2}}(?:er|st|nd|rd|th)? )?(?:{_MONTH})(?: \d{{1,2}}(?:st|nd|rd|th)?,?)?"
-    rf"(?: (?:19|20)\d\d)?|(?:19|20)\d\d)\b"
+    rf"\b(?:{_DAY} (?:{_MONTH})(?: {_YEAR})?|(?:{_MONTH}) {_DAY}(?:,? {_YEAR})?"
+    rf"|(?:{_MONTH}) {_YEAR}|{_YEAR})\b"
 )
 
 AFTER_MONTH = re.compile(rf"\b(?:{_MONTH}) $")  # "December 10": a day, not a count

@@ -48,6 +48,7 @@ def test_the_one_span_of_the_kind_asked_for_is_copied(question, quote, short) ->
         ("Combien Amazon a-t-elle dépensé ?", FIRST),  # no sum of money in the quote
         ("Combien de personnes sur les 29 millions ?", FIRST),  # only what the question gives
         ("How many cases were there?", "The use of Covid-19 tools grew."),  # part of a name
+        ("When will it start?", "The trainees may find jobs elsewhere."),  # a verb, not a month
         ("Quel âge a Jarred Gaines ?", "Après un cours de 12 semaines, il est analyste."),  # unit
         ("How many hours a week was the course?", "After a 12-week cloud course, he is now…"),
         ("De combien de pourcents a-t-il progressé ?", FIRST),  # a percentage, not a count
@@ -60,4 +61,9 @@ def test_no_short_answer_unless_exactly_one_span_answers(question, quote) -> Non
 def test_a_day_of_the_month_is_not_a_count_and_offsets_hold() -> None:
     assert spans("count", FIRST) == ["29 millions"]
     assert spans("date", FIRST) == ["10 décembre 2020", "2025"]
+    assert spans("date", "It starts in May 2021, on 3 May or May 3, 2021.") == [
+        "May 2021",
+        "3 May",
+        "May 3, 2021",
+    ]
     assert spans("count", "Le cours de 12 semaines") == []  # a duration, not a count
