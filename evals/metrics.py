@@ -65,6 +65,10 @@ def fold_of(case_id: str, folds: int = 5) -> int:
     return int(hashlib.sha256(case_id.encode()).hexdigest()[:8], 16) % folds
 
 
+# A quote as an English answer shows it: the checked translation of a cited sentence.
+TRANSLATED_QUOTE = re.compile(r"“([^”]*)”")
+
+
 @dataclass
 class Score:
     correct: bool
@@ -85,7 +89,7 @@ class Score:
     about_asker: bool = False  # the case is about the asker's own situation
     chars: int = 0  # the answer's length, as a reader sees it (its short answer too)
     short: str | None = None  # the short answer shown above the quotes
-    short_verbatim: bool | None = None  # a span of the answer's own quotes (None: no short)
+    short_verbatim: bool | None = None  # inside one of the answer's quotes (None: no short)
     short_holds_fact: bool | None = None  # holds a key fact (None: no short or unanswerable)
 
 
@@ -117,7 +121,8 @@ def score_case(
     n_sent, n_sup, n_precise = (0, 0, 0) if answer.abstained else _alce(answer, gold_paras)
     lang_ok = answer.language == case["lang"] and _language_of(text, case["lang"])
     lead = getattr(answer, "short", None)
-    verbatim = None if not lead else lead in text
+    shown = [c.quote for c in cites] + TRANSLATED_QUOTE.findall(text)  # what is quoted
+    verbatim = None if not lead else any(lead in q for q in shown)
     holds = (
         any(fact_present(g, lead) for g in case["key_facts"])
         if lead and case["answerable"]

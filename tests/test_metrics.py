@@ -105,8 +105,10 @@ def test_a_short_answer_is_scored_and_counted_in_the_length() -> None:
     lead = replace(_answer(text, [GOOD_CITE]), short="29 million")
     s = score_case(_case(), lead, 1.0, lambda _: TEXT)
     assert s.short_verbatim and s.short_holds_fact and s.chars == len(text) + len("29 million") + 2
-    wrong = score_case(_case(), replace(lead, short="2025"), 1.0, lambda _: TEXT)
+    wrong = score_case(_case(), replace(lead, short="12 weeks"), 1.0, lambda _: TEXT)
     assert wrong.short_verbatim is False and wrong.short_holds_fact is False
+    outside = score_case(_case(), replace(lead, short="The article says"), 1.0, lambda _: TEXT)
+    assert outside.short_verbatim is False  # in the answer's text, but not in a quote
     summary = summarise([_case()] * 2, [s, wrong])
     assert summary["short_given"] == 1.0 and summary["short_key_fact"] == 0.5
     assert summary["short_verbatim"] == 0.5
