@@ -41,14 +41,21 @@ class SentenceEmbeddings(Embeddings):
                 self._model = SentenceTransformer(self.model_name, device="cpu")
         return self._model
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        vecs = self._load().encode(
+    def _encode(self, texts: list[str], query: bool) -> list[list[float]]:
+        # encode_query / encode_document add the prompts a model was trained with (its
+        # config's "query" / "document"); a model without prompts encodes both the same.
+        model = self._load()
+        encode = model.encode_query if query else model.encode_document
+        vecs = encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return [v.tolist() for v in vecs]
 
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts), query=False)
+
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        return self._encode([text], query=True)[0]
 
 
 class E5Embeddings(Embeddings):
