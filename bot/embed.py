@@ -22,10 +22,15 @@ class SentenceEmbeddings(Embeddings):
         self._model: Any = None
         self._lock = threading.Lock()
 
+    # Part of the key: vectors made before queries and passages got their model's own prompts
+    # (one plain ``encode`` for both) live in another collection and never meet these.
+    encoding = "prompted"
+
     @property
     def key(self) -> str:
-        """Short name used to keep indexes of different embedders apart."""
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")[:40]
+        """Short name used to keep indexes of different embedders (and encodings) apart."""
+        name = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")[:31]
+        return f"{name}-{self.encoding}"
 
     def _load(self) -> Any:
         with self._lock:

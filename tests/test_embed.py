@@ -45,3 +45,10 @@ def test_queries_and_passages_get_their_own_prompts() -> None:
     assert query == [float(len(model.seen[0])), 1.0]
     assert [d[0] for d in docs] == [float(len(s)) for s in model.seen[1:]]
     assert emb.embed_documents([]) == []
+
+
+def test_the_prompted_encoding_has_its_own_index() -> None:
+    # An index built by plain encode() (no prompts) must not be reused with prompted queries.
+    key = SentenceEmbeddings("/models/EmbeddingGemma 300M").key
+    assert key == "embeddinggemma-300m-prompted"
+    assert SentenceEmbeddings("x", name="a" * 60).key == "a" * 31 + "-prompted"
