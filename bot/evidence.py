@@ -26,8 +26,7 @@ from bot.profile import Advice, Profile
 from bot.qtype import asked, holds
 from bot.retrieve import Passage
 from bot.select import Selection, select, with_passage
-from bot.short import KINDS as SHORT_KINDS
-from bot.short import short_answer
+from bot.short import lead_kind, short_answer
 from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
@@ -165,8 +164,8 @@ class EvidencePath:
     ) -> str | None:
         """The span of the best quote, as shown, that answers what the question's words ask
         for, when there is exactly one (``short.short_answer``)."""
-        kind = asked(question)
-        if kind not in SHORT_KINDS or not chosen or question.count("?") > 1:
+        kind = lead_kind(question)
+        if kind is None or not chosen or question.count("?") > 1:
             return None  # a question joined to the one before it may ask for two things
         best = min(chosen, key=selection.rank)
         shown = best.text

@@ -35,7 +35,8 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "money",
-            rf"\b(combien|how much|quel|what)\b.{{0,40}}({_MONEY_WORDS}|spen[dt]|earn|fund|money)|"
+            rf"\b(combien|how much|quel|what)\b.{{0,40}}"
+            rf"({_MONEY_WORDS}|spen[dt]|\bearn|fund|money)|"
             r"\b(salaire|salary|budget|wages?)\b",
         ),
         (
@@ -100,6 +101,11 @@ WH = re.compile(
 def asked(question: str) -> str:
     """The kind of answer the question asks for ('' when its words ask for none)."""
     return next((kind for kind, pattern in ASKS if pattern.search(question)), "")
+
+
+def kinds(question: str) -> set[str]:
+    """Every kind of answer the question's words ask for (``asked`` gives the first)."""
+    return {kind for kind, pattern in ASKS if pattern.search(question)}
 
 
 def holds(kind: str, text: str) -> bool:

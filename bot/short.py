@@ -1,10 +1,11 @@
 """The short answer shown above the quotes: a span copied from the best quote, never written.
 
 It is given only where copying is mechanically safe: the question's words ask for a figure, a
-sum of money or a date (``qtype.asked``), and the best quote, as the reader is shown it (the
-French sentence or its checked translation), holds exactly one span of that kind that the
+sum of money or a date, not both (``lead_kind``), and the best quote, as the reader is shown it
+(the French sentence or its checked translation), holds exactly one span of that kind that the
 question does not already give. Anything else (who, why, yes/no, two candidates) gets no short
-answer: the quote alone answers.
+answer: the quote alone answers. A yes/no question never gets one: "£420" in bold above "the
+training is free" reads as the fee.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import re
 
 from bot.compute import NOT_COUNTED
 from bot.facts import MONTHS, YEAR, figures, numbers
+from bot.qtype import asked, kinds, yes_no
 from bot.text import fold
 
 KINDS = frozenset({"money", "price", "count", "number", "date"})
+QUANTITIES = KINDS - {"date"}
 # A date as the article writes it: "10 décembre 2020", "December 10, 2020", "décembre 2020",
 # "2025". A month name needs a day or a year beside it: alone, "may" is as often the verb.
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -99,6 +102,19 @@ MEASURES = (
     (_unit_words("jours?", "days?"), _unit_words("jours?", "days?")),
     (_unit_words("ann[ée]es", "years"), YEARS),
 )
+
+
+def lead_kind(question: str) -> str | None:
+    """The one kind of span that can lead the answer to ``question``, else None: not for a
+    yes/no question, nor for one asking both a quantity and a date ("how much was put in when
+    it started?", "how many, and by what year?"), where one span would answer half of it."""
+    kind = asked(question)
+    if kind not in KINDS or yes_no(question):
+        return None
+    found = kinds(question)
+    if "date" in found and found & QUANTITIES:
+        return None
+    return kind
 
 
 def short_answer(kind: str, question: str, quote: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.qtype import asked
-from bot.short import short_answer, spans
+from bot.short import lead_kind, short_answer, spans
 
 FIRST = (
     "Ce jeudi 10 décembre 2020, Amazon a annoncé son intention d’entraîner 29 millions de "
@@ -67,3 +67,24 @@ def test_a_day_of_the_month_is_not_a_count_and_offsets_hold() -> None:
         "May 3, 2021",
     ]
     assert spans("count", "Le cours de 12 semaines") == []  # a duration, not a count
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Combien Amazon a-t-elle investi l’année dernière ?", "money"),
+        ("How many people will Amazon train?", "count"),
+        ("When was the scheme launched?", "date"),
+        # A yes/no question: a figure in bold above "the training is free" reads as the fee.
+        ("Is the course free or do they pay fees?", None),
+        ("La formation est-elle payante ?", None),
+        # A quantity and a date: one span would answer half of it.
+        ("How much money was put into the scheme when it started?", None),
+        ("How many drivers will it train, and by what year?", None),
+        # "learn" is not "earn": no sum of money is asked for.
+        ("What do they learn on the course?", None),
+        ("How much do technicians earn?", "money"),
+    ],
+)
+def test_a_lead_is_sought_only_for_one_quantity_or_one_date(question, kind) -> None:
+    assert lead_kind(question) == kind
