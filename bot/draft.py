@@ -32,7 +32,7 @@ STORY_QUESTION = {
 }
 MAX_STORY = 3  # sentences
 STORY_WINDOW = 3  # best-ranked sentences whose paragraph may hold the story
-DRAFT_VERSION = "3"  # part of the key of kept drafts: a change in how they are made redrafts
+DRAFT_VERSION = "4"  # part of the key of kept drafts: a change in how they are made redrafts
 INTRO = {"fr": "L’article raconte ce parcours :", "en": "The article tells this story:"}
 LEAD = {
     "fr": "L’article ne connaît pas votre situation et ne promet rien, mais il raconte une "
@@ -59,23 +59,46 @@ def people(text: str, subjects: frozenset[str]) -> set[str]:
     return {r for r in runs if len(r.split()) == 2 and not set(fold(r).split()) & subjects}
 
 
+# How a news report introduces a private person, as against an official ("said Priya Ramsden,
+# the programme's director"): by their age, beside the name or in the next sentence ("Gary
+# Holt, 49, who…", "cet Américain de 35 ans", "a 47-year-old former cashier").
+AGE = re.compile(
+    r", \d{2}(?: ans)?,|\b(?:aged|âgée?s? de|de) \d{2} ans\b|\baged \d{2}\b|"
+    r"\b\d{2}-year-old\b|\b\d{2} years old\b",
+    re.I,
+)
+
+
 def story(selection: Selection, passages: Sequence[Passage], subjects: frozenset[str]) -> list[str]:
-    """The best-ranked of the first STORY_WINDOW sentences whose paragraph names a person, with
-    the chosen sentences of that paragraph (document order)."""
-    for c in selection.candidates[:STORY_WINDOW]:
-        paragraph = c.passage.chunk.paragraph
-        told = " ".join(p.text for p in passages if p.chunk.paragraph == paragraph)
-        if not people(told, subjects):
-            continue
-        same = [p for p in selection.chosen if p.chunk.paragraph == paragraph]
-        # The story says whom it is about: the paragraph's first sentence that names them.
-        who = [p for p in passages if p.chunk.paragraph == paragraph and people(p.text, subjects)]
-        if who and not any(people(p.text, subjects) for p in [c.passage, *same]):
-            same.insert(0, who[0])
-        unique = {p.chunk.id: p for p in [c.passage, *same]}.values()
-        kept = sorted(unique, key=lambda p: p.chunk.position)[:MAX_STORY]
-        return [p.text for p in kept]
-    return []
+    """The career change the article tells: the person it introduces by their age, else the
+    one named in the paragraph of one of the first STORY_WINDOW sentences of the ranking;
+    told from the sentence that first names them, in order, within their paragraph (a report
+    tells a person's before and after in that order: "Gareth Pryce, 51, spent 19 years…",
+    "He joined a pilot…", "He now installs…")."""
+    ordered = sorted(passages, key=lambda p: p.chunk.position)
+    rank = {c.passage.chunk.id: i for i, c in enumerate(selection.candidates)}
+    named: dict[str, int] = {}
+    for i, p in enumerate(ordered):
+        for who in sorted(people(p.text, subjects)):
+            named.setdefault(who, i)
+
+    def paragraph(i: int) -> list[Passage]:
+        """The sentences of the i-th one's paragraph from it on."""
+        return [p for p in ordered[i:] if p.chunk.paragraph == ordered[i].chunk.paragraph]
+
+    def ranked(i: int) -> int:
+        same = [p for p in ordered if p.chunk.paragraph == ordered[i].chunk.paragraph]
+        return min(rank.get(p.chunk.id, STORY_WINDOW) for p in same)
+
+    def aged(i: int) -> bool:
+        return any(AGE.search(p.text) for p in paragraph(i)[:2])
+
+    eligible = [(not aged(i), ranked(i), i) for i in named.values()]
+    eligible = [e for e in eligible if not e[0] or e[1] < STORY_WINDOW]
+    if not eligible:
+        return []
+    first = min(eligible)[2]
+    return [p.text for p in paragraph(first)[:MAX_STORY]]
 
 
 def drafted_advice(quotes: Sequence[str], subjects: frozenset[str]) -> Advice | None:

@@ -419,15 +419,40 @@ def test_a_story_is_drafted_from_the_paragraph_of_the_chosen_sentence(evidence_b
     # Its paragraph only, from the sentence that names him ("…à l’image de Jarred Gaines.").
     assert told == [ps[at["Coach"] - 2].text, ps[at["Coach"] - 1].text, ps[at["Coach"]].text]
     assert "Jarred Gaines" in told[0]
-    # A paragraph that names nobody but the article's subjects tells no one's story.
-    assert story(_selection(ps, at["ONG"]), ps, subjects) == []
-    # The story always says whom it is about.
-    assert any("Jarred Gaines" in t for t in story(_selection(ps, at["Coach"] + 1), ps, subjects))
-    # Ranked first, it gives way to the next sentence whose paragraph names someone.
-    assert story(_selection(ps, at["ONG"], at["Coach"]), ps, subjects) == told[:2]
+    # He is introduced by his age ("cet Américain de 35 ans"): his story is told whatever
+    # the ranking puts first, and whichever of its sentences comes first.
+    assert story(_selection(ps, at["ONG"]), ps, subjects) == told
+    assert story(_selection(ps, at["Coach"] + 1), ps, subjects) == told
+    # Without him, a paragraph that names nobody but the article's subjects tells no story…
+    others = [p for p in ps if p.chunk.paragraph != ps[at["Coach"] - 1].chunk.paragraph]
+    assert story(_selection(others, 1), others, subjects) == []
+    # …and the one of a person named beside a best-ranked sentence is the one told.
+    carlson = next(i for i, p in enumerate(others, 1) if "Teresa Carlson" in p.text)
+    assert "Teresa Carlson" in story(_selection(others, carlson), others, subjects)[0]
     advice = drafted_advice(told, subjects)
     assert advice is not None and advice.story == tuple(told) and advice.facts == ()
     assert drafted_advice([], subjects) is None
+
+
+def test_the_story_is_of_the_person_introduced_by_age_not_the_official_quoted() -> None:
+    from bot.corpus import Document
+    from bot.draft import story
+    from bot.retrieve import Passage
+    from bot.split import split_document
+
+    text = (
+        "A scheme retrains bus drivers as nurses, its organisers said. The course is free.\n\n"
+        "“Drivers already care for people,” said Ann Lowe, the scheme’s director. She said "
+        "that no job is guaranteed.\n\n"
+        "One of the first trainees is Tom Reid, 52, who drove buses for 30 years. He says he "
+        "wanted a change. Since May he has worked as a nurse in Leeds. “I love it,” he said."
+    )
+    doc = Document("a.txt", text, 0, {"language": "en"})
+    ps = [Passage(c) for c in split_document(doc)]
+    director = next(i for i, p in enumerate(ps, 1) if "Ann Lowe" in p.text)
+    told = story(_selection(ps, director, director + 1), ps, frozenset())
+    assert told == [p.text for p in ps if p.chunk.paragraph == 3][:3]
+    assert told[0].startswith("One of the first trainees is Tom Reid, 52")
 
 
 def test_without_a_profile_advice_tells_the_drafted_story(evidence_bot, settings) -> None:
