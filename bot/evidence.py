@@ -26,7 +26,7 @@ from bot.profile import Advice, Profile
 from bot.qtype import asked, holds
 from bot.retrieve import Passage
 from bot.select import Selection, select, with_passage
-from bot.short import lead_kind, short_answer
+from bot.short import focus, lead_kind, proves, short_answer
 from bot.text import is_instruction, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 Retrieve = Callable[[str], Sequence[Passage]]
 
 ADVICE_NAME = "advice from the article (no LLM writing)"
+# How long an answer to a question asking for one thing (a figure, a date, a name) may grow
+# past its best quote when that quote holds it (issue: answers read at a glance). On the
+# development set: the median factual answer 364.5 → 294 characters, no answer lost.
+FOCUSED = 300
 
 
 def question_part(question: str) -> str:
@@ -151,6 +155,12 @@ class EvidencePath:
         # (no model), the bound lost 5 answers of 214 on the development set.
         if self.answer_chars and selection.by_model:
             chosen = within(chosen, selection, write, self.answer_chars, operands)
+            # A question asking for one thing whose best quote holds it is answered by that
+            # quote: the others go when they would make the answer longer than FOCUSED.
+            kind = focus(question)
+            best = min(chosen, key=selection.rank)
+            if kind and proves(kind, question, best.text):
+                chosen = within(chosen, selection, write, FOCUSED, operands)
         text = write(chosen)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
         reply = Reply(text, citations, False, model, confidence=confidence)

@@ -14,7 +14,7 @@ import re
 
 from bot.compute import NOT_COUNTED
 from bot.facts import MONTHS, YEAR, figures, numbers
-from bot.qtype import asked, kinds, yes_no
+from bot.qtype import asked, holds, kinds, yes_no
 from bot.text import fold
 
 KINDS = frozenset({"money", "price", "count", "number", "date"})
@@ -117,11 +117,44 @@ def lead_kind(question: str) -> str | None:
     return kind
 
 
-def short_answer(kind: str, question: str, quote: str) -> str | None:
-    """The one span of ``quote`` answering a question asking for ``kind``, else None."""
+# The question words, one per thing asked: "Combien de personnes, et où ?" asks two things.
+# "qui" is also a relative pronoun ("ceux qui…"): counted all the same, which only ever keeps
+# an answer's second quote.
+INTERROGATIVES = re.compile(
+    r"\b(combien|où|quand|qui|quel|quelle|quels|quelles|comment|pourquoi|lequel|laquelle|"
+    r"how (?:many|much|long|old)|where|when|who|whom|which|what|why|how)\b",
+    re.I,
+)
+
+
+def focus(question: str) -> str | None:
+    """The kind of answer a question asking for one thing wants — a lead's kind or a name —
+    else None (yes/no, why, how, two things asked, two questions joined)."""
+    kind = lead_kind(question)
+    if kind is None and asked(question) == "name" and not yes_no(question):
+        kind = "name"
+    asked_words = {m.group(0).lower() for m in INTERROGATIVES.finditer(question)}
+    if kind is None or len(asked_words) > 1 or question.count("?") > 1:
+        return None
+    return kind
+
+
+def answers(kind: str, question: str, quote: str) -> list[str]:
+    """The spans of ``quote`` that could answer a question asking for ``kind``: of that kind,
+    not given by the question, with the unit it names ("Quel âge…?" needs years)."""
     given = numbers(question) | {float(y) for y in YEAR.findall(question)}
     found = [s for s in spans(kind, quote) if not (numbers(s) and numbers(s) <= given)]
     units = [unit for asks, unit in MEASURES if asks.search(question)]
-    found = [s for s in found if all(unit.search(s) for unit in units)]
-    distinct = list(dict.fromkeys(found))
+    return [s for s in found if all(unit.search(s) for unit in units)]
+
+
+def proves(kind: str, question: str, quote: str) -> bool:
+    """Whether ``quote`` holds an answer of the kind the question asks for (a name: any
+    name the article's checks see in it)."""
+    return holds("name", quote) if kind == "name" else bool(answers(kind, question, quote))
+
+
+def short_answer(kind: str, question: str, quote: str) -> str | None:
+    """The one span of ``quote`` answering a question asking for ``kind``, else None."""
+    distinct = list(dict.fromkeys(answers(kind, question, quote)))
     return distinct[0] if len(distinct) == 1 else None

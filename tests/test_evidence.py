@@ -498,6 +498,26 @@ def test_a_kept_quote_keeps_the_sentence_it_refers_back_to(evidence_bot) -> None
     assert within(found.chosen, found, write, 10) == [ps[also - 2], ps[also - 1]]
 
 
+def test_one_thing_asked_is_answered_by_the_best_quote_when_it_holds_it(evidence_bot) -> None:
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "700", "ONG")}
+    question = "Combien de personnes Amazon veut-elle former ?"
+
+    def quotes(question: str, *numbers: int) -> list[str]:
+        reply = evidence_bot.evidence.answer(
+            question, "fr", _selection(ps, *numbers), article, True, "m"
+        )[0]
+        return [c.quote for c in reply.citations]
+
+    # The best quote holds the count asked for: the runner-up would only lengthen the answer.
+    assert quotes(question, at["jeudi"], at["ONG"]) == [ps[at["jeudi"] - 1].text]
+    # It does not: both stay, the reader needs the second.
+    assert len(quotes(question, at["ONG"], at["jeudi"])) == 2
+    # Two things asked: both stay.
+    assert len(quotes("Combien de personnes, et pourquoi ?", at["jeudi"], at["ONG"])) == 2
+
+
 def test_a_short_answer_is_copied_from_the_best_quote_and_shown_above_it(evidence_bot) -> None:
     from bot.render import answer_to_markdown
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.qtype import asked
-from bot.short import lead_kind, short_answer, spans
+from bot.short import focus, lead_kind, proves, short_answer, spans
 
 FIRST = (
     "Ce jeudi 10 décembre 2020, Amazon a annoncé son intention d’entraîner 29 millions de "
@@ -88,3 +88,28 @@ def test_a_day_of_the_month_is_not_a_count_and_offsets_hold() -> None:
 )
 def test_a_lead_is_sought_only_for_one_quantity_or_one_date(question, kind) -> None:
     assert lead_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Combien de personnes Amazon veut-elle former ?", "count"),
+        ("Qui est Teresa Carlson ?", "name"),
+        ("Quel âge a Jarred Gaines ?", "number"),
+        ("Combien de personnes, et où ?", None),  # two things asked
+        ("Who pays, and how much?", None),
+        ("Pourquoi Amazon forme-t-elle des gens ?", None),  # nothing a span can hold
+        ("Is Teresa Carlson a vice-president?", None),  # yes/no
+        ("Qui finance ? Combien ?", None),  # two questions
+    ],
+)
+def test_a_question_asks_for_one_thing_or_its_answer_keeps_its_quotes(question, kind) -> None:
+    assert focus(question) == kind
+
+
+def test_a_quote_proves_an_answer_of_the_kind_and_unit_asked() -> None:
+    assert proves("count", "Combien de personnes Amazon veut-elle former ?", FIRST)
+    assert not proves("count", "Combien de personnes sur les 29 millions ?", FIRST)  # given
+    assert not proves("number", "Quel âge a-t-il ?", "Après un cours de 12 semaines, il…")
+    assert proves("name", "Qui est-ce ?", "Teresa Carlson, vice-présidente d’AWS, a dit…")
+    assert not proves("name", "Qui est-ce ?", "il est désormais analyste de support client")
