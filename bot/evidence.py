@@ -36,8 +36,9 @@ Retrieve = Callable[[str], Sequence[Passage]]
 
 ADVICE_NAME = "advice from the article (no LLM writing)"
 # How long an answer to a question asking for one thing (a figure, a date, a name) may grow
-# past its best quote when that quote holds it (issue: answers read at a glance). On the
-# development set: the median factual answer 364.5 → 294 characters, no answer lost.
+# past its best quote when that quote holds it. Measured: the median factual answer 364.5 → 313
+# characters on the development set, 419.5 → 385 on held-out 10, no answer lost on any set;
+# bounding every answer so (without the check) lost 14 development answers.
 FOCUSED = 300
 
 
