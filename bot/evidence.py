@@ -236,9 +236,12 @@ class EvidencePath:
         everything: Sequence[Passage],
         selection: Selection,
     ) -> Reply:
-        """The advice answer: the story, the facts for the concerns raised (else the sentences
-        chosen for the question) and what the article does not say."""
-        chosen = [c.passage.text for c in selection.candidates[:2] if c.passage in selection.chosen]
+        """The advice answer: the story, the facts for the concerns raised (else the best
+        sentences for the question besides the story) and what the article does not say."""
+        # Besides the story: a question naming its person ("Could I do what Gareth did?")
+        # ranks the story's own sentences first, and the answer would tell nothing else.
+        told = set(advice.story)
+        chosen = [c.passage.text for c in selection.candidates if c.passage.text not in told][:2]
         render = partial(self._quote, language)
         parts, followups = advise(question, language, advice, render, chosen)
         quotes = cited(parts)

@@ -455,6 +455,21 @@ def test_the_story_is_of_the_person_introduced_by_age_not_the_official_quoted() 
     assert told[0].startswith("One of the first trainees is Tom Reid, 52")
 
 
+def test_drafted_advice_adds_the_best_sentences_besides_the_story(evidence_bot) -> None:
+    from bot.draft import drafted_advice
+
+    ps = evidence_bot.retriever.all_passages()
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("Coach", "ONG", "700")}
+    story = [ps[at["Coach"] - 1].text, ps[at["Coach"]].text]
+    advice = drafted_advice(story, frozenset({"amazon"}))
+    assert advice is not None
+    # The question's best sentences are the story's own; the next ones are what it adds.
+    found = _selection(ps, at["Coach"], at["Coach"] + 1, at["ONG"], at["700"])
+    reply = evidence_bot.evidence.advise("Puis-je faire comme lui ?", "fr", advice, ps, found)
+    quotes = [c.quote for c in reply.citations]
+    assert quotes == [*story, ps[at["ONG"] - 1].text, ps[at["700"] - 1].text]
+
+
 def test_without_a_profile_advice_tells_the_drafted_story(evidence_bot, settings) -> None:
     evidence_bot.evidence.profile = dataclasses.replace(evidence_bot.evidence.profile, advice=None)
     a = evidence_bot.answer(
