@@ -56,6 +56,11 @@ def test_the_article_is_read_as_english_and_its_story_is_drafted(other) -> None:
         bot.evidence.article(bot.retriever.all_passages(), bot.index.version),
     )
     assert advice is not None and any("Gareth Pryce" in q for q in advice.story)
+    # His own before and after, in the article's order, from the sentence naming him; not the
+    # partnership's chief executive, whom the article quotes by title.
+    assert advice.story[0].startswith("Gareth Pryce, 51, spent 19 years")
+    assert len(advice.story) == 3 and advice.story[2].startswith("He now installs")
+    assert not any("Helen Marsh" in q for q in advice.story)
 
 
 def test_a_few_questions_of_the_other_article(other) -> None:
