@@ -129,14 +129,16 @@ def advise(
     language: str,
     advice: Advice,
     render_quote: Callable[[str, int], str],
-    chosen: Sequence[str] = (),
+    ranked: Sequence[str] = (),
 ) -> tuple[list[Part], list[str]]:
     """The parts of the advice answer and two or three follow-up questions.
 
     ``render_quote(quote, n)`` writes a quote in the user's language with its [n] marker.
-    ``chosen`` are the sentences the evidence choice found for the question: the facts told
-    when the profile has none for the concerns raised. Facts are dropped (least relevant
-    first) to stay within MAX_CHARS.
+    ``ranked`` are the article's sentences as the evidence choice ranks them for the question,
+    best first: the first MAX_FACTS besides the story are the facts told when the profile has
+    none for the concerns raised (a question naming the story's person, "Could I do what Gareth
+    did?", ranks the story's own sentences first). Facts are dropped (least relevant first) to
+    stay within MAX_CHARS.
     """
     lang = language if language in NOT_SAID else "en"
     topics = concerns(question)
@@ -146,7 +148,7 @@ def advise(
     facts = [f.quote for f in advice.facts if set(f.topics) & set(topics)] or [
         f.quote for f in advice.facts if "general" in f.topics
     ]
-    facts = facts or [q for q in chosen if q not in advice.story]
+    facts = facts or [q for q in ranked if q not in advice.story]
     said = {**UNKNOWN_WORDS, **advice.unknowns}
     asked = [t for t in unknowns_asked(question, advice) if t in said]
     items = [said[t][lang] for t in (asked or advice.default_unknowns) if t in said]

@@ -63,8 +63,7 @@ def people(text: str, subjects: frozenset[str]) -> set[str]:
 # the programme's director"): by their age, beside the name or in the next sentence ("Gary
 # Holt, 49, who…", "cet Américain de 35 ans", "a 47-year-old former cashier").
 AGE = re.compile(
-    r", \d{2}(?: ans)?,|\b(?:aged|âgée?s? de|de) \d{2} ans\b|\baged \d{2}\b|"
-    r"\b\d{2}-year-old\b|\b\d{2} years old\b",
+    r", \d{2}(?: ans)?,|\bde \d{2} ans\b|\baged \d{2}\b|\b\d{2}-year-old\b|\b\d{2} years old\b",
     re.I,
 )
 

@@ -176,8 +176,8 @@ class EvidencePath:
         """The span of the best quote, as shown, that answers what the question's words ask
         for, when there is exactly one (``short.short_answer``)."""
         kind = lead_kind(question)
-        if kind is None or not chosen or question.count("?") > 1:
-            return None  # a question joined to the one before it may ask for two things
+        if kind is None or not chosen:
+            return None
         best = min(chosen, key=selection.rank)
         shown = best.text
         if language != self.source_language:
@@ -238,12 +238,9 @@ class EvidencePath:
     ) -> Reply:
         """The advice answer: the story, the facts for the concerns raised (else the best
         sentences for the question besides the story) and what the article does not say."""
-        # Besides the story: a question naming its person ("Could I do what Gareth did?")
-        # ranks the story's own sentences first, and the answer would tell nothing else.
-        told = set(advice.story)
-        chosen = [c.passage.text for c in selection.candidates if c.passage.text not in told][:2]
+        ranked = [c.passage.text for c in selection.candidates]
         render = partial(self._quote, language)
-        parts, followups = advise(question, language, advice, render, chosen)
+        parts, followups = advise(question, language, advice, render, ranked)
         quotes = cited(parts)
         spans = [quoted(q, everything) for q in quotes]
         return Reply(

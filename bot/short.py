@@ -107,9 +107,10 @@ MEASURES = (
 def lead_kind(question: str) -> str | None:
     """The one kind of span that can lead the answer to ``question``, else None: not for a
     yes/no question, nor for one asking both a quantity and a date ("how much was put in when
-    it started?", "how many, and by what year?"), where one span would answer half of it."""
+    it started?", "how many, and by what year?") or two questions joined (a follow-up read
+    with the one before it), where one span would answer half of it."""
     kind = asked(question)
-    if kind not in KINDS or yes_no(question):
+    if kind not in KINDS or yes_no(question) or question.count("?") > 1:
         return None
     found = kinds(question)
     if "date" in found and found & QUANTITIES:
@@ -118,8 +119,8 @@ def lead_kind(question: str) -> str | None:
 
 
 # The question words, one per thing asked: "Combien de personnes, et où ?" asks two things.
-# "qui" is also a relative pronoun ("ceux qui…"): counted all the same, which only ever keeps
-# an answer's second quote.
+# "qui" is also a relative pronoun ("ceux qui…"), counted all the same: beside another question
+# word it keeps the answer's quotes; alone it reads as asking a name, as ``asked`` reads it.
 INTERROGATIVES = re.compile(
     r"\b(combien|où|quand|qui|quel|quelle|quels|quelles|comment|pourquoi|lequel|laquelle|"
     r"how (?:many|much|long|old)|where|when|who|whom|which|what|why|how)\b",
