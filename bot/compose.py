@@ -59,13 +59,14 @@ def within(
     write: Callable[[Sequence[Passage]], str],
     budget: int,
     needed: Sequence[Passage] = (),
+    first: Passage | None = None,
 ) -> list[Passage]:
     """The chosen passages whose written answer fits in ``budget`` characters: the ones the
-    selection ranks lowest are left out first; the best is always kept, and so are ``needed``
-    (a calculation's operands) and the sentence a kept one refers back to ("C'est également le
-    cas d'Amazon" needs the firms before it)."""
+    selection ranks lowest are left out first; ``first`` (by default the best ranked) is always
+    kept, and so are ``needed`` (a calculation's operands) and the sentence a kept one refers
+    back to ("C'est également le cas d'Amazon" needs the firms before it)."""
     kept = list(chosen)
-    best = min(kept, key=selection.rank, default=None)
+    best = first or min(kept, key=selection.rank, default=None)
     while len(kept) > 1 and len(write(kept)) > budget:
         before = {(p.chunk.paragraph, p.chunk.position - 1) for p in kept if ANAPHOR.search(p.text)}
         spare = [

@@ -156,12 +156,11 @@ class EvidencePath:
         # (no model), the bound lost 5 answers of 214 on the development set.
         if self.answer_chars and selection.by_model:
             chosen = within(chosen, selection, write, self.answer_chars, operands)
-            # A question asking for one thing whose best quote holds it is answered by that
-            # quote: the others go when they would make the answer longer than FOCUSED.
-            kind = focus(question)
-            best = min(chosen, key=selection.rank)
-            if kind and proves(kind, question, best.text):
-                chosen = within(chosen, selection, write, FOCUSED, operands)
+            # A question asking for one thing is answered by the best-ranked quote that holds
+            # it ("Quel âge a Jarred Gaines ?": the sentence giving his age, not the one naming
+            # him): the others go when they would make the answer longer than FOCUSED.
+            if anchor := self._proving(question, chosen, selection):
+                chosen = within(chosen, selection, write, FOCUSED, operands, anchor)
         text = write(chosen)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
         reply = Reply(text, citations, False, model, confidence=confidence)
@@ -169,6 +168,15 @@ class EvidencePath:
             reply.short = self._short(question, language, chosen, selection)
         reply.signals = decision.features
         return reply, decision
+
+    def _proving(
+        self, question: str, chosen: Sequence[Passage], selection: Selection
+    ) -> Passage | None:
+        """The best-ranked chosen quote holding an answer of the one kind the question asks
+        for (``short.focus``), if any."""
+        kind = focus(question)
+        ranked = sorted(chosen, key=selection.rank)
+        return next((p for p in ranked if kind and proves(kind, question, p.text)), None)
 
     def _short(
         self, question: str, language: str, chosen: Sequence[Passage], selection: Selection
@@ -178,7 +186,12 @@ class EvidencePath:
         kind = lead_kind(question)
         if kind is None or not chosen:
             return None
-        best = min(chosen, key=selection.rank)
+        # The best quote only: a lower-ranked one holding a span of that kind is quoted alone
+        # when it proves the answer, but leading with its span misled ("When did he start his
+        # new job?" → "2022", the year he joined the course: heatpump, measured).
+        best = min(selection.chosen, key=selection.rank)
+        if best not in chosen:
+            return None
         shown = best.text
         if language != self.source_language:
             shown = self.translation(best.text) or best.text

@@ -513,10 +513,11 @@ def test_a_kept_quote_keeps_the_sentence_it_refers_back_to(evidence_bot) -> None
     assert within(found.chosen, found, write, 10) == [ps[also - 2], ps[also - 1]]
 
 
-def test_one_thing_asked_is_answered_by_the_best_quote_when_it_holds_it(evidence_bot) -> None:
+def test_one_thing_asked_is_answered_by_the_best_quote_that_holds_it(evidence_bot) -> None:
     ps = evidence_bot.retriever.all_passages()
     article = Article.of([p.text for p in ps], "", 2020, "fr")
-    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in ("jeudi", "700", "ONG")}
+    keys = ("jeudi", "forcément", "ONG")
+    at = {k: next(i for i, p in enumerate(ps, 1) if k in p.text) for k in keys}
     question = "Combien de personnes Amazon veut-elle former ?"
 
     def quotes(question: str, *numbers: int) -> list[str]:
@@ -527,8 +528,11 @@ def test_one_thing_asked_is_answered_by_the_best_quote_when_it_holds_it(evidence
 
     # The best quote holds the count asked for: the runner-up would only lengthen the answer.
     assert quotes(question, at["jeudi"], at["ONG"]) == [ps[at["jeudi"] - 1].text]
-    # It does not: both stay, the reader needs the second.
-    assert len(quotes(question, at["ONG"], at["jeudi"])) == 2
+    # The best quote does not hold it, the runner-up does ("Quel âge a Jarred Gaines ?" ranks
+    # the sentence naming him first): the runner-up answers alone.
+    assert quotes(question, at["ONG"], at["jeudi"]) == [ps[at["jeudi"] - 1].text]
+    # None holds it: both stay.
+    assert len(quotes(question, at["ONG"], at["forcément"])) == 2
     # Two things asked: both stay.
     assert len(quotes("Combien de personnes, et pourquoi ?", at["jeudi"], at["ONG"])) == 2
 
@@ -555,6 +559,12 @@ def test_a_short_answer_is_copied_from_the_best_quote_and_shown_above_it(evidenc
     joined = "Qui finance ? Et combien de personnes Amazon veut-elle former ?"  # two asked
     reply = evidence_bot.evidence.answer(joined, "fr", _selection(ps, first), article, True, "m")
     assert reply[0].short is None
+    # A lower-ranked quote holding the count is quoted alone, but does not lead.
+    schools = next(i for i, p in enumerate(ps, 1) if "ONG" in p.text)  # holds no count
+    reply = evidence_bot.evidence.answer(
+        question, "fr", _selection(ps, schools, first), article, True, "m"
+    )[0]
+    assert reply.short is None and [c.quote for c in reply.citations] == [ps[first - 1].text]
     why = "Pourquoi Amazon forme-t-elle des gens ?"  # no kind asked: no short answer
     reply = evidence_bot.evidence.answer(why, "fr", _selection(ps, first), article, True, "m")[0]
     assert reply.short is None
