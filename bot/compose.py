@@ -8,10 +8,12 @@ contradict the sentence it cites.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from bot.language import LANGUAGE_NAMES
 from bot.retrieve import Passage
 from bot.select import ANAPHOR, Selection
+from bot.split import clauses
 
 LEAD = {
     "fr": "D’après l’article : ",
@@ -78,3 +80,20 @@ def within(
             break
         kept.remove(max(spare, key=selection.rank))
     return kept
+
+
+def cut(passage: Passage, score: Callable[[str], float], floor: float = 0.0) -> Passage:
+    """The piece of a long sentence (``split.clauses``) that ``score`` ranks highest, the first
+    on a tie, as a passage with its own offsets in the file; the passage itself when it is
+    short, or when no piece scores above ``floor``."""
+    spans = clauses(passage.text)
+    if len(spans) < 2:
+        return passage
+    scores = [score(passage.text[s:e]) for s, e in spans]
+    best = max(range(len(spans)), key=scores.__getitem__)
+    if scores[best] <= floor:
+        return passage
+    s, e = spans[best]
+    start = passage.chunk.start + s
+    piece = replace(passage.chunk, text=passage.text[s:e], start=start, end=start + e - s)
+    return replace(passage, chunk=piece)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.abstain import abstention
 from bot.advice import advise, cited, is_situation
 from bot.cite import build_citations, quoted
-from bot.compose import compose, within
+from bot.compose import compose, cut, within
 from bot.compute import missing_operand
 from bot.decide import Article, Calibrator, Decision, decide
 from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, story
@@ -27,7 +27,7 @@ from bot.qtype import asked, holds
 from bot.retrieve import Passage
 from bot.select import Selection, select, with_passage
 from bot.short import focus, lead_kind, proves, short_answer
-from bot.text import is_instruction, sentences
+from bot.text import is_instruction, lemmas, sentences
 from bot.translate import Translator
 from bot.types import AnswerPart, Reply
 
@@ -137,7 +137,7 @@ class EvidencePath:
         decision = decide(question, language, selection, article, self.calibrator, gloss)
         confidence = round(decision.confidence, 3)
         if not decision.answer:
-            reply = self.abstain(language, selection, decision.reason, model)
+            reply = self.abstain(language, selection, decision.reason, model, question)
             reply.confidence, reply.signals = confidence, decision.features
             return reply, decision
         chosen = list(selection.chosen)
@@ -161,6 +161,16 @@ class EvidencePath:
             # him): the others go when they would make the answer longer than FOCUSED.
             if anchor := self._proving(question, chosen, selection):
                 chosen = within(chosen, selection, write, FOCUSED, operands, anchor)
+                # A long sentence is quoted by its piece that holds the answer (the one sharing
+                # most words with the question): "explique Teresa Carlson, vice-présidente
+                # d’Amazon Web Services", not the 579 characters around it.
+                kind, words = focus(question), lemmas(question, language)
+
+                def holding(piece: str) -> float:
+                    shared = len(words & lemmas(piece, self.source_language))
+                    return float(bool(kind and proves(kind, question, piece))) * (1 + shared)
+
+                chosen = [cut(p, holding) if p is anchor else p for p in chosen]
         text = write(chosen)
         citations = build_citations(range(1, len(chosen) + 1), chosen)
         reply = Reply(text, citations, False, model, confidence=confidence)
@@ -190,11 +200,12 @@ class EvidencePath:
         # when it proves the answer, but leading with its span misled ("When did he start his
         # new job?" → "2022", the year he joined the course: heatpump, measured).
         best = min(selection.chosen, key=selection.rank)
-        if best not in chosen:
+        quoted_best = [p for p in chosen if p.chunk.id == best.chunk.id]  # maybe cut
+        if not quoted_best:
             return None
-        shown = best.text
+        shown = quoted_best[0].text
         if language != self.source_language:
-            shown = self.translation(best.text) or best.text
+            shown = self.translation(shown) or shown
         return short_answer(kind, question, shown)
 
     def advice(
@@ -272,7 +283,17 @@ class EvidencePath:
         gloss = self.translation(quote)
         return f"“{gloss}” [{n}]" if gloss else f"« {quote} » [{n}]"
 
-    def abstain(self, language: str, selection: Selection | None, reason: str, model: str) -> Reply:
+    def abstain(
+        self,
+        language: str,
+        selection: Selection | None,
+        reason: str,
+        model: str,
+        question: str = "",
+    ) -> Reply:
         closest = selection.top.passage if selection and selection.top else None
+        if closest is not None:  # a long sentence: its piece sharing most words with the question
+            words = lemmas(question, language)
+            closest = cut(closest, lambda t: len(words & lemmas(t, self.source_language)), -1.0)
         translate = self.translation if language != self.source_language else None
         return abstention(language, reason, closest, model, self.date, translate)

@@ -24,6 +24,7 @@ from bot.profile import Profile
 from bot.prompts import render
 from bot.retrieve import Passage, Retriever
 from bot.select import numbered
+from bot.split import clauses
 from bot.types import Answer, Draft, Event, Final, Reply
 from bot.validate import clean_history, clean_question, strip_markup
 
@@ -243,9 +244,11 @@ class Bot:
             if self.evidence is not None:
                 shown, whole = self.prompt_passages(retrieved)
                 self.evidence.choose("?", shown, retrieved)
-                if whole:
+                if whole:  # each sentence, and the pieces a long one can be quoted by
                     for p in shown:
                         self.evidence.translator.get(p.text)
+                        for s, e in clauses(p.text):
+                            self.evidence.translator.get(p.text[s:e])
                 self.use_translations()
                 everything = self.retriever.all_passages()
                 article = self.evidence.article(everything, self.index.version)

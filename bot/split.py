@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,6 +15,15 @@ log = logging.getLogger(__name__)
 
 MIN_CHARS = 40  # shorter sentences are joined to the next one in the same paragraph
 MAX_CHARS = 700  # longer ones are cut at clause boundaries
+# A sentence over QUOTE_CHARS stays one chunk (cutting it into chunks changed what is retrieved
+# and chosen: development accuracy 0.74 → 0.69), but it is quoted by the part that proves the
+# answer: its pieces end where a sentence it quotes ends ("…à niveau. Nous le voyons…", not
+# after "M." or "U.S.") and where a colon opens the quotation.
+QUOTE_CHARS = 300
+INNER = re.compile(
+    r"(?:(?<=[a-zà-ÿ]{2}[.!?…])|(?<=[»”\"][.!?…]))\s+(?=[«“\"]?\s?[A-ZÀ-ÖØ-Ý])"
+    r"|(?<=\s:)\s+(?=[«“\"])"
+)
 # A sentence is retrieved and cited together with up to two preceding sentences of its
 # paragraph, so "il est désormais analyste" keeps the "Jarred Gaines" it refers to.
 CONTEXT_SENTENCES = 2
@@ -73,6 +83,19 @@ def sentence_spans(text: str, language: str = "fr") -> list[tuple[int, int]]:
         spans.append((found, found + len(piece)))
         pos = found + len(piece)
     return spans or [(0, len(text))]
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) in ``text`` of the pieces a sentence over QUOTE_CHARS can be quoted by
+    (pieces under MIN_CHARS joined to the next); one span for a shorter sentence."""
+    if len(text) <= QUOTE_CHARS:
+        return [(0, len(text))]
+    pieces, at = [], 0
+    for m in INNER.finditer(text):
+        pieces.append((at, m.start()))
+        at = m.end()
+    pieces.append((at, len(text)))
+    return _merge_short(pieces)
 
 
 def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import load_corpus, load_document
-from bot.split import split_document
+from bot.split import clauses, split_document
 from bot.types import CorpusError
 
 
@@ -27,6 +27,27 @@ def test_chunks_are_verbatim_spans_with_paragraphs(corpus_dir: Path) -> None:
     assert any("’" in c.text for c in chunks)  # typographic apostrophes kept
     gaines = [c for c in chunks if "35 ans" in c.text]
     assert len(gaines) == 1 and gaines[0].paragraph == 5
+
+
+def test_a_long_sentence_can_be_quoted_by_the_sentences_it_quotes(corpus_dir: Path) -> None:
+    (doc,) = load_corpus(corpus_dir)
+    chunks = split_document(doc)
+    (long,) = [c for c in chunks if len(c.text) > 300]  # one chunk: retrieval is unchanged
+    pieces = [long.text[s:e] for s, e in clauses(long.text)]
+    assert [p[:12] for p in pieces] == [
+        "La firme de ",
+        "« Quand on p",
+        "Nous le voyo",
+        "Nos clients ",
+    ]
+    assert pieces[0].endswith("dans le domaine du cloud :")
+    assert pieces[-1].endswith("vice-présidente d’Amazon Web Services.")
+    assert all(c.text[s:e] == c.text for c in chunks if c is not long for s, e in clauses(c.text))
+
+
+def test_abbreviations_do_not_end_a_quoted_sentence() -> None:
+    text = "Selon M. Dupont, qui dirige l’U.S. Army Corps à Paris, " * 6 + "tout va bien."
+    assert len(text) > 300 and clauses(text) == [(0, len(text))]
 
 
 def test_chunk_ids_are_content_hashes(corpus_dir: Path) -> None:

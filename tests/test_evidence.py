@@ -568,3 +568,27 @@ def test_a_short_answer_is_copied_from_the_best_quote_and_shown_above_it(evidenc
     why = "Pourquoi Amazon forme-t-elle des gens ?"  # no kind asked: no short answer
     reply = evidence_bot.evidence.answer(why, "fr", _selection(ps, first), article, True, "m")[0]
     assert reply.short is None
+
+
+def test_a_long_sentence_is_quoted_by_the_piece_holding_the_answer(evidence_bot, settings):
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
+    carlson = next(i for i, p in enumerate(ps, 1) if "Teresa Carlson" in p.text)
+    assert len(ps[carlson - 1].text) > 300
+    reply = evidence_bot.evidence.answer(
+        "C'est qui, Teresa Carlson ?", "fr", _selection(ps, carlson), article, True, "m"
+    )[0]
+    (citation,) = reply.citations
+    assert citation.quote.startswith("Nos clients") and "vice-présidente" in citation.quote
+    assert _source(settings, citation)[citation.start : citation.end] == citation.quote
+    assert len(reply.text) < 200
+    # A question asking why gets the whole sentence: no piece is known to hold the answer.
+    why = "Pourquoi Amazon lance-t-elle ces programmes ?"
+    reply = evidence_bot.evidence.answer(why, "fr", _selection(ps, carlson), article, True, "m")[0]
+    assert reply.citations[0].quote == ps[carlson - 1].text
+    # The closest passage of an abstention is its piece sharing most words with the question.
+    reply = evidence_bot.evidence.abstain(
+        "fr", _selection(ps, carlson), "", "m", "Que trouve-t-elle frustrant ?"
+    )
+    assert reply.citations[0].quote.startswith("« Quand on passe")
+    assert reply.text.endswith("à niveau. »")
