@@ -11,10 +11,16 @@ DATA := $(or $(BOT_DATA_DIR),.data)
 install: $(STAMP) models
 
 # torch is installed first and pinned: a loose requirement would pull a multi-GB CUDA build.
+# llama.cpp is compiled for this CPU, but without its AMX kernels: on a CPU that has AMX (seen
+# here on a virtualised Xeon), its Q4_K matrix product crashes on the first prompt
+# (ggml-org/llama.cpp#20824). Built without pip's cache, so a wheel built otherwise is not reused.
+NO_AMX := $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+LLAMA_CPP := $(shell sed -n 's/.*"\(llama-cpp-python==[0-9.]*\)".*/\1/p' pyproject.toml | head -1)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q torch==2.13.0
+	CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" $(PY) -m pip install -q --no-cache-dir $(LLAMA_CPP)
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
