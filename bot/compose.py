@@ -13,7 +13,7 @@ from dataclasses import replace
 from bot.language import LANGUAGE_NAMES
 from bot.retrieve import Passage
 from bot.select import ANAPHOR, Selection
-from bot.split import clauses
+from bot.split import clauses, runs
 
 LEAD = {
     "fr": "D’après l’article : ",
@@ -93,7 +93,24 @@ def cut(passage: Passage, score: Callable[[str], float], floor: float = 0.0) -> 
     best = max(range(len(spans)), key=scores.__getitem__)
     if scores[best] <= floor:
         return passage
-    s, e = spans[best]
+    return _piece(passage, *spans[best])
+
+
+def _piece(passage: Passage, s: int, e: int) -> Passage:
     start = passage.chunk.start + s
     piece = replace(passage.chunk, text=passage.text[s:e], start=start, end=start + e - s)
     return replace(passage, chunk=piece)
+
+
+def trim(
+    passage: Passage, score: Callable[[str], float], fits: Callable[[Passage], bool]
+) -> Passage:
+    """A sentence too long for the answer's bound, quoted by the run of its consecutive pieces
+    (``split.runs``) that ``fits`` and ``score`` ranks highest (the longer, then the earlier, on
+    a tie); the passage itself when no run fits."""
+    spans = [(s, e) for s, e in runs(passage.text) if (s, e) != (0, len(passage.text))]
+    pieces = [(s, e) for s, e in spans if fits(_piece(passage, s, e))]
+    if not pieces:
+        return passage
+    s, e = max(pieces, key=lambda se: (score(passage.text[se[0] : se[1]]), se[1] - se[0], -se[0]))
+    return _piece(passage, s, e)

@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     answer_chars: int = Field(
         600,
         description="A factual answer longer than this leaves out the quotes the model ranks "
-        "lowest (the best one is always quoted); 0 = no bound.",
+        "lowest (the best one is always quoted), and a sentence too long for it alone is quoted "
+        "by the run of its pieces that fits; 0 = no bound.",
     )
     max_question_chars: int = Field(2000, description="Longer questions are refused.")
     max_history_turns: int = Field(20, description="Only the latest turns are used.")

@@ -24,7 +24,7 @@ from bot.profile import Profile
 from bot.prompts import render
 from bot.retrieve import Passage, Retriever
 from bot.select import numbered
-from bot.split import clauses
+from bot.split import runs
 from bot.types import Answer, Draft, Event, Final, Reply
 from bot.validate import clean_history, clean_question, strip_markup
 
@@ -247,7 +247,7 @@ class Bot:
                 if whole:  # each sentence, and the pieces a long one can be quoted by
                     for p in shown:
                         self.evidence.translator.get(p.text)
-                        for s, e in clauses(p.text):
+                        for s, e in runs(p.text):
                             self.evidence.translator.get(p.text[s:e])
                 self.use_translations()
                 everything = self.retriever.all_passages()

@@ -98,6 +98,13 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return _merge_short(pieces)
 
 
+def runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every run of consecutive pieces of ``text`` (``clauses``), the whole
+    sentence included: what a sentence too long for the answer's bound can be quoted by."""
+    spans = clauses(text)
+    return [(spans[i][0], spans[j][1]) for i in range(len(spans)) for j in range(i, len(spans))]
+
+
 def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for s, e in spans:

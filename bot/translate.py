@@ -69,6 +69,18 @@ def _figures(text: str, other: str) -> list[str]:
     ]
 
 
+def _says(text: str, name: str) -> bool:
+    """Whether ``text`` has the (folded) name as a whole word, or an alias of it."""
+    folded = fold(text)
+    spellings = {name, *(alias for alias, target in ALIASES.items() if target == name)}
+    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in spellings)
+
+
+def names_kept(source: str, text: str) -> set[str]:
+    """The names of ``source`` (``inner_names``) that its translation ``text`` still gives."""
+    return {n for n in inner_names(source) if _says(text, n)}
+
+
 def lost_first_name(source: str, text: str, names: frozenset[str]) -> list[str]:
     """The name that starts ``source``, when the article names it elsewhere (``names``: its
     names, folded) and the translation lacks it as a whole word ("Marsh said" → "Marshall a
@@ -76,10 +88,7 @@ def lost_first_name(source: str, text: str, names: frozenset[str]) -> list[str]:
     first = re.findall(r"\w+", fold(source))[:1]
     if not first or first[0] not in names:
         return []
-    folded = fold(text)
-    spellings = {first[0], *(alias for alias, name in ALIASES.items() if name == first[0])}
-    whole = (re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in spellings)
-    return [] if any(whole) else [f"lost {first[0]}"]
+    return [] if _says(text, first[0]) else [f"lost {first[0]}"]
 
 
 def check(

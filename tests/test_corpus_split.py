@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import load_corpus, load_document
-from bot.split import clauses, split_document
+from bot.split import clauses, runs, split_document
 from bot.types import CorpusError
 
 
@@ -43,6 +43,17 @@ def test_a_long_sentence_can_be_quoted_by_the_sentences_it_quotes(corpus_dir: Pa
     assert pieces[0].endswith("dans le domaine du cloud :")
     assert pieces[-1].endswith("vice-présidente d’Amazon Web Services.")
     assert all(c.text[s:e] == c.text for c in chunks if c is not long for s, e in clauses(c.text))
+
+
+def test_a_long_sentence_can_be_quoted_by_any_run_of_its_pieces(corpus_dir: Path) -> None:
+    (doc,) = load_corpus(corpus_dir)
+    (long,) = [c for c in split_document(doc) if len(c.text) > 300]
+    pieces = clauses(long.text)
+    found = runs(long.text)
+    assert len(found) == len(pieces) * (len(pieces) + 1) // 2
+    assert (0, len(long.text)) in found and set(pieces) <= set(found)
+    assert (pieces[1][0], pieces[3][1]) in found  # "« Quand on passe … Amazon Web Services."
+    assert runs("Une phrase courte.") == [(0, len("Une phrase courte."))]
 
 
 def test_abbreviations_do_not_end_a_quoted_sentence() -> None:

@@ -582,13 +582,58 @@ def test_a_long_sentence_is_quoted_by_the_piece_holding_the_answer(evidence_bot,
     assert citation.quote.startswith("Nos clients") and "vice-présidente" in citation.quote
     assert _source(settings, citation)[citation.start : citation.end] == citation.quote
     assert len(reply.text) < 200
-    # A question asking why gets the whole sentence: no piece is known to hold the answer.
+    # A question asking why gets no single piece (none is known to hold the answer), but the
+    # whole sentence would make the answer longer than the bound: it gets the run of pieces
+    # sharing most words with the question that fits ("programmes", "Amazon").
+    assert len(ps[carlson - 1].text) + 30 > settings.answer_chars
     why = "Pourquoi Amazon lance-t-elle ces programmes ?"
     reply = evidence_bot.evidence.answer(why, "fr", _selection(ps, carlson), article, True, "m")[0]
-    assert reply.citations[0].quote == ps[carlson - 1].text
+    (citation,) = reply.citations
+    assert citation.quote.startswith("« Quand on passe") and citation.quote.endswith("Services.")
+    assert _source(settings, citation)[citation.start : citation.end] == citation.quote
+    assert len(reply.text) <= settings.answer_chars
     # The closest passage of an abstention is its piece sharing most words with the question.
     reply = evidence_bot.evidence.abstain(
         "fr", _selection(ps, carlson), "", "m", "Que trouve-t-elle frustrant ?"
     )
     assert reply.citations[0].quote.startswith("« Quand on passe")
     assert reply.text.endswith("à niveau. »")
+
+
+def test_a_long_sentence_in_english_is_cut_only_where_its_translation_keeps_the_names(
+    evidence_bot, settings
+):
+    from bot.split import clauses
+
+    ps = evidence_bot.retriever.all_passages()
+    article = Article.of([p.text for p in ps], "", 2020, "fr")
+    carlson = next(i for i, p in enumerate(ps, 1) if "Teresa Carlson" in p.text)
+    text = ps[carlson - 1].text
+    pieces = clauses(text)
+    said = "Our clients and partners tell us this, and it is the right thing to do."
+    by = " Teresa Carlson, vice-president of Amazon Web Services, explains."
+    made = {  # the whole sentence, and two runs of its pieces: one that drops who said it
+        text: "Jeff Bezos' firm has however noticed that a great many people do not yet have "
+        "the skills needed in the field of cloud computing: “When we spend as much time as "
+        "we do recruiting and integrating the right people, it is a bit frustrating to bring "
+        "them in and then have to spend another year or more bringing their skills up to "
+        "date. We see it ourselves, so we are setting up these programmes. " + said + "”" + by,
+        text[pieces[1][0] :]: "It is frustrating to train people for another year. " + said,
+        text[pieces[2][0] :]: "We see it ourselves, so we set up these programmes. " + said + by,
+    }
+    translator = evidence_bot.evidence.translator
+    cache = json.loads(translator.cache_path.read_text(encoding="utf-8"))
+    cache[translator.scope] |= {
+        Translator.key(k): {"text": v, "problems": []} for k, v in made.items()
+    }
+    translator.cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    translator._cache = None
+    question = "Teresa Carlson is Amazon's CEO, isn't she?"
+    reply = evidence_bot.evidence.answer(
+        question, "en", _selection(ps, carlson), article, True, "m"
+    )[0]
+    (citation,) = reply.citations
+    assert citation.quote == text[pieces[2][0] :]  # not the longer run whose translation lost her
+    assert _source(settings, citation)[citation.start : citation.end] == citation.quote
+    assert "vice-president of Amazon Web Services" in reply.text
+    assert len(reply.text) <= settings.answer_chars

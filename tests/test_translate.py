@@ -10,7 +10,14 @@ from pathlib import Path
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from bot.llm import Generator
-from bot.translate import Translator, check, english_dates, mask_numbers, unmask_numbers
+from bot.translate import (
+    Translator,
+    check,
+    english_dates,
+    mask_numbers,
+    names_kept,
+    unmask_numbers,
+)
 
 
 def test_translation_checks() -> None:
@@ -173,3 +180,10 @@ def test_the_measure_reads_the_cache_as_the_bot_does(tmp_path: Path) -> None:
     row = score(refs, scope_entries(cache, "m"), frozenset({"marsh"}))[0]
     assert row.shown == source and row.problems == ("lost marsh",)
     assert {"jarred", "gaines", "carlson"} <= article_names(Path("corpus"))
+
+
+def test_names_kept_by_a_translation() -> None:
+    fr = "« C’est la bonne chose à faire », explique Teresa Carlson, vice-présidente d’AWS."
+    kept = names_kept(fr, "“It is the right thing to do,” says Teresa Carlson, VP of AWS.")
+    assert kept == {"teresa", "carlson", "aws"}
+    assert names_kept(fr, "“It is the right thing to do.”") == set()
