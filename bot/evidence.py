@@ -192,24 +192,30 @@ class EvidencePath:
         fits is quoted instead; in another language, only a run with a checked translation
         that keeps the names the whole sentence's translation gives ("explains Teresa
         Carlson" left out of a run that has it lost the answer to "Is she Amazon's CEO?")."""
-        if len(write(chosen)) <= self.answer_chars or not chosen:
+        if not chosen or len(write(chosen)) <= self.answer_chars:
             return chosen
         longest = max(chosen, key=lambda p: len(p.text))
         words = lemmas(question, language)
-        whole = self.translation(longest.text) if language != self.source_language else None
+        other = language != self.source_language
+
+        def shown(text: str) -> str | None:  # the checked translation on disk, never a new one
+            found = self.translator.cached(text)
+            return found.text if found and found.ok else None
+
+        whole = shown(longest.text) if other else None
 
         def shared(piece: str) -> float:
             found = lemmas(piece, self.source_language)
-            if language != self.source_language and (gloss := self.translation(piece)):
+            if other and (gloss := shown(piece)):
                 found |= lemmas(gloss, language)
             return len(words & found)
 
         def fits(piece: Passage) -> bool:
-            if language != self.source_language:
-                made = self.translator.cached(piece.text)
-                if made is None or not made.ok:
+            if other:
+                gloss = shown(piece.text)
+                if gloss is None:
                     return False
-                if whole and names_kept(piece.text, whole) - names_kept(piece.text, made.text):
+                if whole and names_kept(piece.text, whole) - names_kept(piece.text, gloss):
                     return False
             quoted = [piece if p is longest else p for p in chosen]
             return len(write(quoted)) <= self.answer_chars
