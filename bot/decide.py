@@ -89,9 +89,12 @@ def features(
     article: Article,
     calculated: Calculation | None,
     gloss: dict[str, str] | None = None,
+    asking: str = "",
 ) -> dict[str, float]:
     """The signals the decision combines, by name. ``gloss`` maps a sentence to its
-    translation: a question in another language is matched against that too."""
+    translation: a question in another language is matched against that too. ``asking`` is
+    the part of the question that says what kind of answer is wanted (``qtype.asking_part``;
+    the whole question when empty)."""
     top = selection.top
     firsts = selection.candidates[:CORE]
     texts = [c.passage.text for c in firsts]
@@ -100,7 +103,7 @@ def features(
     words = lemmas(question, language)
     unknown = {w for w in words if w not in article.vocabulary}
     covered = words & (lemmas(core, "fr") | lemmas(core, "en"))
-    kind = asked(question)
+    kind = asked(asking or question)
     own = [n for n in inner_names(question) if n not in article.subjects]
     figures = numbers(" ".join(y for y in re.split(r"\s+", question) if not YEAR.fullmatch(y)))
     return {
@@ -120,7 +123,7 @@ def features(
         "names_missing": float(sum(not name_supported(n, context) for n in own)),
         "figures_missing": float(bool(figures - numbers(article.text + " " + article.gloss))),
         "after_date": float(after_date(question, article)),
-        "yes_no": float(yes_no(question)),
+        "yes_no": float(yes_no(asking or question)),
         "calculated": float(calculated is not None),
         "no_evidence": float(not selection.chosen),
     }
@@ -215,9 +218,10 @@ def decide(
     article: Article,
     calibrator: Calibrator,
     gloss: dict[str, str] | None = None,
+    asking: str = "",
 ) -> Decision:
     calc = calculation(question, selection, article.year)
-    values = features(question, language, selection, article, calc, gloss)
+    values = features(question, language, selection, article, calc, gloss, asking)
     if not selection.chosen:
         return Decision(False, 0.0, "no evidence", values)
     p = calibrator.probability(values)
@@ -225,7 +229,7 @@ def decide(
         return Decision(False, p, "after the article's date", values)
     if p >= calibrator.threshold:
         return Decision(True, p, "", values, calc)
-    return Decision(False, p, abstention_reason(question, values, p, calibrator), values)
+    return Decision(False, p, abstention_reason(asking or question, values, p, calibrator), values)
 
 
 HEDGE_BAND = 0.1  # "does not seem to answer directly" only this close under the threshold

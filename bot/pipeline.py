@@ -22,6 +22,7 @@ from bot.language import LANGUAGE_NAMES, detect_language
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Profile
 from bot.prompts import render
+from bot.qtype import asking_part
 from bot.retrieve import Passage, Retriever
 from bot.select import numbered
 from bot.split import runs
@@ -128,7 +129,9 @@ class Bot:
         shown, whole = self.prompt_passages(retrieved)
         if question != standalone or whole:
             retrieved = self._ranked(question)
-        selection, failures = path.choose(question, shown, retrieved, language)
+        # A follow-up searched joined to the previous question asks what its own words ask.
+        asking = asking_part(question, question_part(strip_markup(asked)))
+        selection, failures = path.choose(question, shown, retrieved, language, asking)
         for reason in failures:
             notices.append(MESSAGES[language]["fallback"].format(reason=reason))
         if situation is not None:
@@ -141,7 +144,7 @@ class Bot:
             # A provider without token probabilities: retrieval ranked the evidence, the model
             # rewrote follow-ups and translated.
             model = f"{self.model_name}, evidence ranked by retrieval"
-        reply, _ = path.answer(question, language, selection, article, whole, model)
+        reply, _ = path.answer(question, language, selection, article, whole, model, asking)
         reply.fallback = bool(failures)
         return reply
 

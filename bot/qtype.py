@@ -83,10 +83,11 @@ HOLDS: dict[str, Callable[[str], bool]] = {
     "site": lambda t: bool(SITE.search(t)),
 }
 
-# Yes/no questions: an auxiliary first, a question tag last, or French inversion with no
-# question word before it ("La formation est-elle gratuite ?", not "Combien veut-elle… ?").
+# Yes/no questions: an auxiliary first (after a conjunction that continues a turn), a question
+# tag last, or French inversion with no question word before it ("La formation est-elle
+# gratuite ?", not "Combien veut-elle… ?").
 YES_NO = re.compile(
-    r"^\s*(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
+    r"^\s*(?:(?:and|but|so|ok|okay|et|mais|alors)\W+)?(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
     r"y a-t-il|peut-on|faut-il)\b|\b(right|non|n['’]est-ce pas|isn['’]t it|correct)\s*\?\s*$",
     re.I,
 )
@@ -119,3 +120,22 @@ def yes_no(question: str) -> bool:
         return True
     inverted = INVERSION.search(question)
     return inverted is not None and not WH.search(question[: inverted.start()])
+
+
+# Question words of either language (``WH`` and its English counterparts): a turn holding one
+# says for itself what it asks.
+QUESTION_WORD = re.compile(
+    WH.pattern + r"|\b(what|which|who|whom|whose|when|where|why|how)\b", re.I
+)
+
+
+def asking_part(question: str, turn: str) -> str:
+    """The words that say what kind of answer is wanted. A follow-up searched joined to the
+    previous question ("who is jarred gaines what's his job now?") asks what its own question
+    words ask; one with none of its own ("Et pour les employés ?") asks what the previous
+    question did, so the whole text is read."""
+    turn = turn.strip()
+    joined = bool(turn) and question != turn and question.endswith(turn)
+    if joined and (QUESTION_WORD.search(turn) or yes_no(turn)):
+        return turn
+    return question

@@ -19,7 +19,7 @@ from bot.decide import Article, Calibrator, calculation, features
 from bot.evidence import EvidencePath, question_part
 from bot.llm import Generator
 from bot.pipeline import Bot
-from bot.qtype import asked, holds
+from bot.qtype import asked, asking_part, holds
 from bot.retrieve import Retriever
 from bot.select import (
     HINT_WORDS,
@@ -242,6 +242,13 @@ def test_the_kind_of_answer_asked_for_must_be_in_the_best_sentences(evidence_bot
     coach = _selection(ps, next(i for i, p in enumerate(ps, 1) if "35 ans" in p.text))
     assert signal("names_missing", "Quel âge a Teresa Carlson ?", "fr", coach)
     assert not signal("names_missing", "Quel âge a Teresa Carlson ?", "fr", carlson)
+    # A follow-up searched joined to the previous question asks what its own words ask: a job,
+    # not the name the previous "who" asked for.
+    job = _selection(ps, next(i for i, p in enumerate(ps, 1) if "analyste" in p.text))
+    joined, turn = "who is jarred gaines what's his job now?", "what's his job now?"
+    assert features(joined, "en", job, article, None)["name_missing"]
+    values = features(joined, "en", job, article, None, asking=asking_part(joined, turn))
+    assert not values["name_missing"] and not values["kind_missing"]
 
 
 def test_the_match_with_the_question_is_the_best_of_the_two_first_sentences(evidence_bot):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.qtype import asked, holds, yes_no
+from bot.qtype import asked, asking_part, holds, yes_no
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,41 @@ def test_a_country_is_not_a_sum_of_money() -> None:
     assert asked("Dans quel pays travaillaient les salariés reconvertis ?") == ""
     assert asked("Combien Amazon a-t-elle payé pour ces formations ?") == "price"
     assert asked("What did Amazon pay for it?") == "money"
+
+
+@pytest.mark.parametrize(
+    ("searched", "turn", "expected"),
+    [
+        # A follow-up joined to the previous question asks what its own question words ask.
+        ("who is jarred gaines what's his job now?", "what's his job now?", "what's his job now?"),
+        ("Combien de personnes ? Et d'ici quand ?", "Et d'ici quand ?", "Et d'ici quand ?"),
+        (
+            "How many people? Will it cost them anything?",
+            "Will it cost them anything?",
+            "Will it cost them anything?",
+        ),
+        # One with no question word of its own asks what the previous question asked.
+        (
+            "Combien de personnes ? Et pour les employés ?",
+            "Et pour les employés ?",
+            "Combien de personnes ? Et pour les employés ?",
+        ),
+        # A rewritten follow-up, or a question with no history, is read whole.
+        (
+            "Quel est le travail actuel de Jarred Gaines ?",
+            "Et maintenant, il fait quoi ?",
+            "Quel est le travail actuel de Jarred Gaines ?",
+        ),
+        ("Who is Jarred Gaines?", "Who is Jarred Gaines?", "Who is Jarred Gaines?"),
+    ],
+)
+def test_the_words_that_ask_are_the_follow_ups_own(searched: str, turn: str, expected: str) -> None:
+    assert asking_part(searched, turn) == expected
+
+
+def test_a_joined_follow_up_asks_for_its_own_kind_of_answer() -> None:
+    joined = "who is jarred gaines what's his job now?"
+    assert asked(joined) == "name" and asked(asking_part(joined, "what's his job now?")) == ""
+    tagged = "For how many employees? And is the new programme aimed at them?"
+    assert not yes_no(tagged)
+    assert yes_no(asking_part(tagged, "And is the new programme aimed at them?"))
