@@ -92,6 +92,8 @@ def condense(
         return heuristic(question, history)
     if not 3 <= len(rewritten) <= 400 or "NOT_FOUND" in rewritten:
         return heuristic(question, history)
+    if question.rstrip().endswith("?") and "?" not in rewritten:
+        return heuristic(question, history)  # the model answered instead of rewriting
     if not resolves(rewritten, question, turns, language):
         return heuristic(question, history)
     return rewritten

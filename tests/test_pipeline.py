@@ -134,6 +134,22 @@ def test_a_rewrite_that_resolves_nothing_gives_way_to_the_previous_question(make
     assert a.standalone_question == "Qui est Jarred Gaines ? Et maintenant, il fait quoi ?"
 
 
+def test_a_rewrite_that_answers_instead_of_asking_gives_way_to_the_previous_question(
+    make_bot,
+) -> None:
+    def reply(messages) -> str:
+        if is_condense(messages):  # an answer to the earlier question, not a question
+            return "Selon l'article, Jarred Gaines est un coach sportif."
+        return f"Il est analyste de support client [{number_of(messages, 'analyste')}]."
+
+    history = [
+        {"role": "user", "content": "Qui est Jarred Gaines ?"},
+        {"role": "assistant", "content": "Un coach sportif."},
+    ]
+    a = make_bot(reply).answer("Et maintenant, il fait quoi ?", history)
+    assert a.standalone_question == "Qui est Jarred Gaines ? Et maintenant, il fait quoi ?"
+
+
 def test_resolves_needs_a_word_from_the_conversation() -> None:
     history = [{"role": "user", "content": "Who is Teresa Carlson?"}]
     asked = "What did she say was frustrating?"
