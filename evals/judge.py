@@ -1,0 +1,104 @@
+"""Measure the local model as an answerability judge (not used by the bot: it did not earn its
+place, see the README).
+
+For each decided case of a fit run (``make fit`` writes ``eval/results/fit/default-fit.json``),
+the model is shown the answer's first two quotes and the question it answered and asked whether
+the passage states the answer; P("Yes") is the signal. The report gives its AUROC alone (right
+evidence answers against unanswerable questions), on yes/no questions, and the
+leave-one-set-out accuracy of the decision with and without it.
+
+    python -m evals.judge --out eval/results/fit/judge.json          # ~12 min on 2 cores
+    python -m evals.judge --scores eval/results/fit/judge.json       # the report only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from bot.decide import SIGNALS
+from evals.calibrate import cross_validate, rows_from, signal_auroc
+
+ROOT = Path(__file__).resolve().parent.parent
+FIT_RUN = ROOT / "eval/results/fit/default-fit.json"
+FIT_SETS = ["gold", "holdout"] + [f"holdout{n}" for n in range(2, 8)]
+SYSTEM = (
+    "You check whether a passage from a news article answers a question. Reply Yes when the "
+    "passage states the answer (for a yes/no question: when it says whether it is so). Reply No "
+    "when the question asks for something the passage does not state."
+)
+QUOTE = re.compile(r"«\s*([^»]*?)\s*»|“([^”]*)”")
+
+
+def key(result: dict[str, Any]) -> str:
+    return f"{result['id']}@{result.get('set', '')}"
+
+
+def judge(results: list[dict[str, Any]]) -> dict[str, float]:
+    from bot.config import get_settings
+    from bot.llm import load_generator
+
+    generator = load_generator(get_settings())
+    if generator is None:
+        raise SystemExit("the local model is needed")
+    scores = {}
+    for r in results:
+        quotes = [a or b for a, b in QUOTE.findall(r["answer"])][:2]
+        if not r.get("signals") or r["abstained"] or not quotes:
+            continue
+        prompt = (
+            f"Passage: {' '.join(quotes)}\n\nQuestion: {r['standalone']}\n\n"
+            "Does the passage state the answer to the question? Reply Yes or No."
+        )
+        p = generator.choose([SystemMessage(SYSTEM), HumanMessage(prompt)], "", ["Yes", "No"])
+        scores[key(r)] = p["Yes"]
+    return scores
+
+
+def report(results: list[dict[str, Any]], scores: dict[str, float]) -> dict[str, Any]:
+    cases = [
+        json.loads(line)
+        for name in FIT_SETS
+        for line in (ROOT / f"eval/{name}.jsonl").read_text().splitlines()
+    ]
+    for r in results:
+        if r.get("signals") and key(r) in scores:
+            r["signals"]["judge"] = scores[key(r)]
+    rows = rows_from(results, cases)
+    decided = [r for r in rows if not r.forced]
+    yes_no = [r for r in decided if r.signals.get("yes_no")]
+    out: dict[str, Any] = {
+        "auroc": signal_auroc(decided, [*SIGNALS, "judge"]),
+        "auroc_yes_no": signal_auroc(yes_no, ["judge", "top_score", "core_dense"]),
+        "yes_no_cases": len(yes_no),
+    }
+    for label, names in (("without", list(SIGNALS)), ("with", [*SIGNALS, "judge"])):
+        _, folds = cross_validate(rows, names)
+        n = sum(f["cases"] for f in folds)
+        out[f"loso_accuracy_{label}"] = round(sum(f["accuracy"] * f["cases"] for f in folds) / n, 3)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, default=FIT_RUN)
+    parser.add_argument("--out", type=Path, help="write the model's scores here")
+    parser.add_argument("--scores", type=Path, help="read the scores instead of computing them")
+    args = parser.parse_args()
+    results = json.loads(args.run.read_text())["cases"]
+    if args.scores:
+        scores = json.loads(args.scores.read_text())
+    else:
+        scores = judge(results)
+        if args.out:
+            args.out.write_text(json.dumps(scores, indent=1))
+    print(json.dumps(report(results, scores), indent=1))
+
+
+if __name__ == "__main__":
+    main()
