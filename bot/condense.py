@@ -10,6 +10,7 @@ from langchain_core.messages import HumanMessage
 from bot.language import LANGUAGE_NAMES
 from bot.llm import Generator, LLMUnavailable
 from bot.prompts import render
+from bot.qtype import CONTINUES
 from bot.text import lemmas
 
 MAX_TURNS = 4
@@ -42,8 +43,8 @@ def resolves(rewritten: str, question: str, history: list[dict[str, str]], langu
 LEANS = re.compile(
     r"(?<!-)\b(il|elle|ils|elles|lui|leur|leurs|eux|son|sa|ses|ça|ca|cela|celui|celle|ceux|celles|"
     r"ce dernier|cette derni[eè]re|he|she|they|him|her|hers|them|his|their|theirs|it|its|"
-    r"this|that|these|those)\b|^\W*(et|and|mais|but|ou|or|alors|so|ok|okay|"
-    r"what about|how about|et pour|and for)\b",
+    r"this|that|these|those)\b|"
+    rf"^\W*({CONTINUES}|ou|or|what about|how about|et pour|and for)\b",
     re.I,
 )
 MIN_KNOWN = 2  # content words the article knows, for a question to stand on its own

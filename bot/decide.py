@@ -95,6 +95,7 @@ def features(
     translation: a question in another language is matched against that too. ``asking`` is
     the part of the question that says what kind of answer is wanted (``qtype.asking_part``;
     the whole question when empty)."""
+    asking = asking or question
     top = selection.top
     firsts = selection.candidates[:CORE]
     texts = [c.passage.text for c in firsts]
@@ -103,7 +104,7 @@ def features(
     words = lemmas(question, language)
     unknown = {w for w in words if w not in article.vocabulary}
     covered = words & (lemmas(core, "fr") | lemmas(core, "en"))
-    kind = asked(asking or question)
+    kind = asked(asking)
     own = [n for n in inner_names(question) if n not in article.subjects]
     figures = numbers(" ".join(y for y in re.split(r"\s+", question) if not YEAR.fullmatch(y)))
     return {
@@ -123,7 +124,7 @@ def features(
         "names_missing": float(sum(not name_supported(n, context) for n in own)),
         "figures_missing": float(bool(figures - numbers(article.text + " " + article.gloss))),
         "after_date": float(after_date(question, article)),
-        "yes_no": float(yes_no(asking or question)),
+        "yes_no": float(yes_no(asking)),
         "calculated": float(calculated is not None),
         "no_evidence": float(not selection.chosen),
     }

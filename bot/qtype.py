@@ -83,12 +83,15 @@ HOLDS: dict[str, Callable[[str], bool]] = {
     "site": lambda t: bool(SITE.search(t)),
 }
 
+# Words that open a turn continuing the previous one ("so did…", "et est-ce…").
+CONTINUES = r"and|but|so|ok|okay|et|mais|alors"
 # Yes/no questions: an auxiliary first (after a conjunction that continues a turn), a question
 # tag last, or French inversion with no question word before it ("La formation est-elle
 # gratuite ?", not "Combien veut-elle… ?").
 YES_NO = re.compile(
-    r"^\s*(?:(?:and|but|so|ok|okay|et|mais|alors)\W+)?(is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|est-ce|"
-    r"y a-t-il|peut-on|faut-il)\b|\b(right|non|n['’]est-ce pas|isn['’]t it|correct)\s*\?\s*$",
+    rf"^\s*(?:(?:{CONTINUES})\W+)?(is|are|was|were|do|does|did|will|would|can|could|should|"
+    r"has|have|had|est-ce|y a-t-il|peut-on|faut-il)\b|"
+    r"\b(right|non|n['’]est-ce pas|isn['’]t it|correct)\s*\?\s*$",
     re.I,
 )
 INVERSION = re.compile(r"-(t-)?(il|elle|ils|elles|on)\b[^?]*\?\s*$", re.I)
@@ -122,10 +125,13 @@ def yes_no(question: str) -> bool:
     return inverted is not None and not WH.search(question[: inverted.start()])
 
 
-# Question words of either language (``WH`` and its English counterparts): a turn holding one
-# says for itself what it asks.
-QUESTION_WORD = re.compile(
-    WH.pattern + r"|\b(what|which|who|whom|whose|when|where|why|how)\b", re.I
+# The question words, one per thing asked: "Combien de personnes, et où ?" asks two things.
+# "qui" is also a relative pronoun ("ceux qui…"), counted all the same: beside another question
+# word it keeps the answer's quotes; alone it reads as asking a name, as ``asked`` reads it.
+INTERROGATIVES = re.compile(
+    r"\b(combien|où|quand|qui|quel|quelle|quels|quelles|comment|pourquoi|lequel|laquelle|"
+    r"how (?:many|much|long|old)|where|when|who|whom|whose|which|what|why|how)\b",
+    re.I,
 )
 
 
@@ -136,6 +142,6 @@ def asking_part(question: str, turn: str) -> str:
     question did, so the whole text is read."""
     turn = turn.strip()
     joined = bool(turn) and question != turn and question.endswith(turn)
-    if joined and (QUESTION_WORD.search(turn) or yes_no(turn)):
+    if joined and (INTERROGATIVES.search(turn) or WH.search(turn) or yes_no(turn)):
         return turn
     return question

@@ -14,7 +14,7 @@ import re
 
 from bot.compute import NOT_COUNTED
 from bot.facts import MONTHS, YEAR, figures, numbers
-from bot.qtype import asked, holds, kinds, yes_no
+from bot.qtype import INTERROGATIVES, asked, holds, kinds, yes_no
 from bot.text import fold
 
 KINDS = frozenset({"money", "price", "count", "number", "date"})
@@ -116,16 +116,6 @@ def lead_kind(question: str) -> str | None:
     if "date" in found and found & QUANTITIES:
         return None
     return kind
-
-
-# The question words, one per thing asked: "Combien de personnes, et où ?" asks two things.
-# "qui" is also a relative pronoun ("ceux qui…"), counted all the same: beside another question
-# word it keeps the answer's quotes; alone it reads as asking a name, as ``asked`` reads it.
-INTERROGATIVES = re.compile(
-    r"\b(combien|où|quand|qui|quel|quelle|quels|quelles|comment|pourquoi|lequel|laquelle|"
-    r"how (?:many|much|long|old)|where|when|who|whom|which|what|why|how)\b",
-    re.I,
-)
 
 
 def focus(question: str) -> str | None:

@@ -4,8 +4,9 @@ place, see the README).
 For each decided case of a fit run (``make fit`` writes ``eval/results/fit/default-fit.json``),
 the model is shown the answer's first two quotes and the question it answered and asked whether
 the passage states the answer; P("Yes") is the signal. The report gives its AUROC alone (right
-evidence answers against unanswerable questions), on yes/no questions, and the
-leave-one-set-out accuracy of the decision with and without it.
+evidence answers against unanswerable questions), on yes/no questions, and the decision's
+held-out accuracy (each set predicted by a model fitted on the others, as ``make fit`` reports
+it) with and without it, and with the yes/no signal's products with the best signals instead.
 
     python -m evals.judge --out eval/results/fit/judge.json          # ~12 min on 2 cores
     python -m evals.judge --scores eval/results/fit/judge.json       # the report only
@@ -22,17 +23,18 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.decide import SIGNALS
-from evals.calibrate import cross_validate, rows_from, signal_auroc
+from evals.calibrate import fit, rows_from, signal_auroc
 
 ROOT = Path(__file__).resolve().parent.parent
 FIT_RUN = ROOT / "eval/results/fit/default-fit.json"
-FIT_SETS = ["gold", "holdout"] + [f"holdout{n}" for n in range(2, 8)]
 SYSTEM = (
     "You check whether a passage from a news article answers a question. Reply Yes when the "
     "passage states the answer (for a yes/no question: when it says whether it is so). Reply No "
     "when the question asks for something the passage does not state."
 )
 QUOTE = re.compile(r"«\s*([^»]*?)\s*»|“([^”]*)”")
+# The yes/no signal times these: lets the decision weigh yes/no questions' scores apart.
+PAIRED = ("top_score", "core_dense", "top_model", "margin")
 
 
 def key(result: dict[str, Any]) -> str:
@@ -63,12 +65,13 @@ def judge(results: list[dict[str, Any]]) -> dict[str, float]:
 def report(results: list[dict[str, Any]], scores: dict[str, float]) -> dict[str, Any]:
     cases = [
         json.loads(line)
-        for name in FIT_SETS
+        for name in sorted({str(r.get("set", "")) for r in results})
         for line in (ROOT / f"eval/{name}.jsonl").read_text().splitlines()
     ]
     for r in results:
-        if r.get("signals") and key(r) in scores:
-            r["signals"]["judge"] = scores[key(r)]
+        if signals := r.get("signals"):
+            signals["judge"] = scores.get(key(r), 0.0)
+            signals |= {f"yes_no*{n}": signals["yes_no"] * signals[n] for n in PAIRED}
     rows = rows_from(results, cases)
     decided = [r for r in rows if not r.forced]
     yes_no = [r for r in decided if r.signals.get("yes_no")]
@@ -77,10 +80,15 @@ def report(results: list[dict[str, Any]], scores: dict[str, float]) -> dict[str,
         "auroc_yes_no": signal_auroc(yes_no, ["judge", "top_score", "core_dense"]),
         "yes_no_cases": len(yes_no),
     }
-    for label, names in (("without", list(SIGNALS)), ("with", [*SIGNALS, "judge"])):
-        _, folds = cross_validate(rows, names)
-        n = sum(f["cases"] for f in folds)
-        out[f"loso_accuracy_{label}"] = round(sum(f["accuracy"] * f["cases"] for f in folds) / n, 3)
+    variants = {
+        "shipped signals": list(SIGNALS),
+        "with the judge": [*SIGNALS, "judge"],
+        **{f"with yes_no*{n}": [*SIGNALS, f"yes_no*{n}"] for n in PAIRED},
+        "with all four products": [*SIGNALS, *(f"yes_no*{n}" for n in PAIRED)],
+    }
+    out["held_out_accuracy"] = {
+        label: fit(rows, names)[1]["held_out"]["accuracy"] for label, names in variants.items()
+    }
     return out
 
 
