@@ -6,7 +6,8 @@ sentences, how well the question matches the best ones (multilingual embeddings 
 question's words and names that the article or the evidence lacks, and whether the kind of
 answer its question words ask for (a date, a sum, a count, a name, an address) is in the
 evidence. None of them lists phrasings of this article's questions. Its output is
-``Answer.confidence``; one case is a rule: a question about a year after the article's.
+``Answer.confidence``; one case is a rule: a question about after the article's date (a later
+year, or whether something lasted past it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from bot.compute import Calculation, calculate
 from bot.facts import ALIASES, YEAR, inner_names, name_supported, names, numbers
-from bot.qtype import asked, holds, yes_no
+from bot.qtype import asked, holds, outlasts, yes_no
 from bot.select import Selection
 from bot.text import fold, lemmas
 
@@ -123,7 +124,7 @@ def features(
         "name_missing": float(kind == "name" and not new_names(question, core, article)),
         "names_missing": float(sum(not name_supported(n, context) for n in own)),
         "figures_missing": float(bool(figures - numbers(article.text + " " + article.gloss))),
-        "after_date": float(after_date(question, article)),
+        "after_date": float(after_date(question, article) or outlasts(question, core)),
         "yes_no": float(yes_no(asking)),
         "calculated": float(calculated is not None),
         "no_evidence": float(not selection.chosen),

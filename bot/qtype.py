@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from bot.compute import counts
 from bot.facts import YEAR, amounts, inner_names, months, numbers
+from bot.text import fold
 
 # Each kind of answer, the question words that ask for it (first match wins: a sum of money or
 # a count is also a number), and what a sentence must hold to give it.
@@ -145,3 +146,25 @@ def asking_part(question: str, turn: str) -> str:
     if joined and (INTERROGATIVES.search(turn) or WH.search(turn) or yes_no(turn)):
         return turn
     return question
+
+
+# A question on whether something lasted past the article, or on what happened since it: "Is
+# she still at AWS?", "so far", "à ce jour". Temporal adverbs, a closed class in each language
+# (folded); "still" after a modal or the asker is a possibility ("can I still find work…", "I
+# still want…"), not a lasting.
+SINCE = re.compile(
+    r"(?<!can )(?<!could )(?<!would )(?<!will )(?<!might )(?<!may )(?<!should )"
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )\bstill\b|\btoujours\b"
+    r"|\b(?:so far|to date|any ?more|since then|as of (?:today|now)|a ce jour"
+    r"|jusqu'(?:a present|ici)|depuis lors|a l'heure actuelle)\b"
+)
+
+
+def outlasts(question: str, evidence: str) -> bool:
+    """The question asks whether something lasted past the article, or what happened since
+    (``SINCE``), and the evidence does not say so itself ("still do not have the skills"). Only
+    its sentences that ask are read when it has any: "réponds toujours que…" or "I'm 25 and
+    still a student" say nothing of the article's time."""
+    asking = " ".join(re.findall(r"[^.!?]*\?", question)) or question
+    said = fold(evidence).replace("’", "'")
+    return any(m.group(0) not in said for m in SINCE.finditer(fold(asking).replace("’", "'")))
