@@ -151,10 +151,12 @@ def asking_part(question: str, turn: str) -> str:
 # A question on whether something lasted past the article, or on what happened since it: "Is
 # she still at AWS?", "so far", "à ce jour". Temporal adverbs, a closed class in each language
 # (folded); "still" after a modal or the asker is a possibility ("can I still find work…", "I
-# still want…"), not a lasting.
+# still want…"), not a lasting; before a negation it counts what remains as the article tells
+# it ("how many still haven't started?", "toujours pas").
 SINCE = re.compile(
     r"(?<!can )(?<!could )(?<!would )(?<!will )(?<!might )(?<!may )(?<!should )"
-    r"(?<!\bi )(?<!\bwe )(?<!\byou )\bstill\b|\btoujours\b"
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )\bstill\b(?!\s+(?:not|no|never)\b|\s+\w+n't\b)"
+    r"|\btoujours\b(?!\s+pas\b)"
     r"|\b(?:so far|to date|any ?more|since then|as of (?:today|now)|a ce jour"
     r"|jusqu'(?:a present|ici)|depuis lors|a l'heure actuelle)\b"
 )
