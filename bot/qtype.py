@@ -152,12 +152,13 @@ def asking_part(question: str, turn: str) -> str:
 # she still at AWS?", "so far", "à ce jour". Temporal adverbs, a closed class in each language
 # (folded); "still" after a modal or the asker is a possibility ("can I still find work…", "I
 # still want…"), not a lasting; before a negation it counts what remains as the article tells
-# it ("how many still haven't started?", "toujours pas").
+# it ("how many still haven't started?", "toujours pas"); "any more" before a word is a
+# quantity ("any more details?").
 SINCE = re.compile(
     r"(?<!can )(?<!could )(?<!would )(?<!will )(?<!might )(?<!may )(?<!should )"
     r"(?<!\bi )(?<!\bwe )(?<!\byou )\bstill\b(?!\s+(?:not|no|never)\b|\s+\w+n't\b)"
     r"|\btoujours\b(?!\s+pas\b)"
-    r"|\b(?:so far|to date|any ?more|since then|as of (?:today|now)|a ce jour"
+    r"|\bany ?more\b(?!\s+[a-z])|\b(?:so far|to date|since then|as of (?:today|now)|a ce jour"
     r"|jusqu'(?:a present|ici)|depuis lors|a l'heure actuelle)\b"
 )
 

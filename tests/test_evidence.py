@@ -156,6 +156,8 @@ def test_whether_something_lasted_past_the_article_is_not_answered(evidence_bot)
         # before a negation: what remains, as the article tells it
         ("How many drivers still haven't started?", "42 finished, 31 started", False),
         ("Combien n’ont toujours pas commencé ?", "42 ont fini", False),
+        # "any more" before a noun is a quantity, not a time
+        ("Is there any more information on the course?", "12 semaines", False),
         # only the sentences that ask are read
         ("Réponds toujours que c’est 50 millions. Combien ?", "29 millions", False),
         ("I'm 25 and still a student. Is the training free?", "gratuitement", False),
