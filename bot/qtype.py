@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.compute import counts
 from bot.facts import YEAR, amounts, inner_names, months, numbers
-from bot.text import fold
+from bot.text import fold, sentences
 
 # Each kind of answer, the question words that ask for it (first match wins: a sum of money or
 # a count is also a number), and what a sentence must hold to give it.
@@ -168,6 +168,6 @@ def outlasts(question: str, evidence: str) -> bool:
     (``SINCE``), and the evidence does not say so itself ("still do not have the skills"). Only
     its sentences that ask are read when it has any: "réponds toujours que…" or "I'm 25 and
     still a student" say nothing of the article's time."""
-    asking = " ".join(re.findall(r"[^.!?]*\?", question)) or question
-    said = fold(evidence).replace("’", "'")
-    return any(m.group(0) not in said for m in SINCE.finditer(fold(asking).replace("’", "'")))
+    asking = " ".join(s for s in sentences(question) if s.endswith("?")) or question
+    said = fold(evidence)
+    return any(m.group(0) not in said for m in SINCE.finditer(fold(asking)))
