@@ -107,8 +107,19 @@ class EvidencePath:
         # fitted sets, the model's first choice was right for 78 instead of 73.
         glossed = self.searched if language and language != self.source_language else None
         try:
+            # A follow-up with question words of its own, searched joined to the previous
+            # question (``qtype.asking_part``): the model reads that one as context only.
+            joined = bool(asking) and asking != question and question.endswith(asking)
+            earlier = question[: -len(asking)].strip() if joined else ""
             found = select(
-                question, shown, retrieved, self.generator, self.prompts_dir, typed, glossed
+                question,
+                shown,
+                retrieved,
+                self.generator,
+                self.prompts_dir,
+                typed,
+                glossed,
+                earlier,
             )
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)

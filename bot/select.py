@@ -59,6 +59,12 @@ TYPED_WINDOW = 3
 TYPED_RATIO = 0.3
 
 
+# A follow-up searched joined to the previous question ("How many people will Amazon train?
+# Will it cost them anything?") is shown to the model as its own question after that one: the
+# joined text read as one question made it choose the sentence answering the earlier part.
+EARLIER = "Previous question, for context: {earlier}\n"
+
+
 @dataclass(frozen=True)
 class Candidate:
     passage: Passage
@@ -132,15 +138,19 @@ def messages(
     retrieved: Sequence[Passage],
     prompts_dir: Path,
     glossed: Callable[[str], str | None] | None = None,
+    earlier: str = "",
 ) -> list[BaseMessage]:
     """The selection prompt: numbered sentences (system, cacheable), hints and question.
     ``glossed`` gives a sentence in the question's language, for the hints only: the system
     prompt stays the article as written (with translations next to every sentence there, the
-    model chose worse in both languages)."""
+    model chose worse in both languages). ``earlier``, the conversation's previous question
+    when a follow-up is searched joined to it, is shown apart, as what the question follows."""
     sentences, hint = numbered(shown, retrieved, HINT_WORDS, glossed)
+    context = EARLIER.format(earlier=earlier) if earlier else ""
+    asked = render("select_question", prompts_dir, hint=hint, question=question, earlier=context)
     return [
         SystemMessage(render("select_system", prompts_dir, sentences=sentences)),
-        HumanMessage(render("select_question", prompts_dir, hint=hint, question=question)),
+        HumanMessage(asked),
     ]
 
 
@@ -169,9 +179,11 @@ def select(
     prompts_dir: Path,
     holds: Callable[[str], bool] | None = None,
     glossed: Callable[[str], str | None] | None = None,
+    earlier: str = "",
 ) -> Selection:
     """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence;
-    ``holds`` tells whether a sentence holds the kind of answer asked for.
+    ``holds`` tells whether a sentence holds the kind of answer asked for; ``earlier`` is the
+    start of a question joined from a follow-up and the question before it (that one).
 
     Raises LLMUnavailable when the model fails; the caller then selects without it.
     """
@@ -183,7 +195,8 @@ def select(
     if by_model:
         assert generator is not None
         options = [f"{i}]" for i in range(len(shown) + 1)]
-        prompt = messages(question, shown, retrieved, prompts_dir, glossed)
+        own = question.removeprefix(earlier).strip() if earlier else question
+        prompt = messages(own, shown, retrieved, prompts_dir, glossed, earlier)
         probs = generator.choose(prompt, "[", options)
         p_none = probs["0]"]
         model = [probs[f"{i}]"] for i in range(1, len(shown) + 1)]

@@ -680,3 +680,26 @@ def test_a_long_sentence_in_english_is_cut_only_where_its_translation_keeps_the_
     assert _source(settings, citation)[citation.start : citation.end] == citation.quote
     assert "vice-president of Amazon Web Services" in reply.text
     assert len(reply.text) <= settings.answer_chars
+
+
+def test_a_joined_follow_up_is_chosen_for_by_its_own_question(evidence_bot) -> None:
+    # Searched joined to the previous question (its rewrite failed), a follow-up with question
+    # words of its own is shown to the model after "Question:", the previous question apart as
+    # context: the sentence chosen answers the follow-up, not the question before it.
+    previous = "Combien de semaines a duré le cours suivi par Jarred Gaines ?"
+    turn = "Et Amazon, elle a engagé combien l’année dernière ?"
+    history = [
+        {"role": "user", "content": previous},
+        {"role": "assistant", "content": "12 semaines."},
+    ]
+    a = evidence_bot.answer(turn, history)
+    assert a.standalone_question == f"{previous} {turn}"
+    # Read as one question, the joined text made the fake choose the 12-week sentence.
+    assert any("700 millions" in c.quote for c in a.citations)
+    assert not any("12 semaines" in c.quote for c in a.citations)
+    ps = evidence_bot.retriever.all_passages()
+    prompt = select_messages(turn, ps, ps[:3], evidence_bot.settings.prompts_dir, None, previous)
+    asked = str(prompt[-1].content)
+    assert f"Previous question, for context: {previous}\nQuestion: {turn}" in asked
+    alone = str(select_messages(turn, ps, ps[:3], evidence_bot.settings.prompts_dir)[-1].content)
+    assert "Previous question" not in alone and alone.endswith(f"Question: {turn}")

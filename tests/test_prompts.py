@@ -18,7 +18,7 @@ NAMES = sorted(p.stem for p in (ROOT / "prompts").glob("*.md"))
 @pytest.mark.parametrize("name", NAMES)
 def test_each_template_renders_with_its_values_and_fails_without_one(name: str) -> None:
     text = (ROOT / "prompts" / f"{name}.md").read_text(encoding="utf-8")
-    fields = sorted(set(re.findall(r"\$(\w+)", text)))
+    fields = sorted(set(re.findall(r"\$\{?(\w+)", text)))
     values = {f: f"<{f}>" for f in fields}
     rendered = render(name, packaged_prompts(), **values)
     assert "$" not in rendered and all(v in rendered for v in values.values())
