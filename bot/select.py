@@ -183,7 +183,7 @@ def select(
 ) -> Selection:
     """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence;
     ``holds`` tells whether a sentence holds the kind of answer asked for; ``earlier`` is the
-    start of a question joined from a follow-up and the question before it (that one).
+    previous question when ``question`` is a follow-up joined after it.
 
     Raises LLMUnavailable when the model fails; the caller then selects without it.
     """
