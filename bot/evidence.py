@@ -23,7 +23,7 @@ from bot.draft import STORY_QUESTION, draft_key, drafted_advice, load_or_draft, 
 from bot.facts import absent_facts
 from bot.llm import Generator, LLMUnavailable
 from bot.profile import Advice, Profile
-from bot.qtype import asked, holds
+from bot.qtype import asked, follows, holds
 from bot.retrieve import Passage
 from bot.select import Selection, select, with_passage
 from bot.short import focus, lead_kind, proves, short_answer
@@ -108,18 +108,10 @@ class EvidencePath:
         glossed = self.searched if language and language != self.source_language else None
         try:
             # A follow-up with question words of its own, searched joined to the previous
-            # question (``qtype.asking_part``): the model reads that one as context only.
-            joined = bool(asking) and asking != question and question.endswith(asking)
-            earlier = question[: -len(asking)].strip() if joined else ""
+            # question: the model reads that one as context only.
+            earlier, own = follows(question, asking)
             found = select(
-                question,
-                shown,
-                retrieved,
-                self.generator,
-                self.prompts_dir,
-                typed,
-                glossed,
-                earlier,
+                own, shown, retrieved, self.generator, self.prompts_dir, typed, glossed, earlier
             )
         except LLMUnavailable as exc:
             log.warning("selecting without the model: %s", exc)

@@ -148,6 +148,15 @@ def asking_part(question: str, turn: str) -> str:
     return question
 
 
+def follows(question: str, asking: str) -> tuple[str, str]:
+    """(the previous question, the follow-up's own words) when ``question`` is a follow-up
+    joined after the previous one and ``asking`` (``asking_part``) is that follow-up; else
+    ("", ``question``)."""
+    if asking and asking != question and question.endswith(asking):
+        return question[: -len(asking)].strip(), asking
+    return "", question
+
+
 # A question on whether something lasted past the article, or on what happened since it: "Is
 # she still at AWS?", "so far", "à ce jour". Temporal adverbs, a closed class in each language
 # (folded); "still" after a modal or the asker is a possibility ("can I still find work…", "I

@@ -183,7 +183,7 @@ def select(
 ) -> Selection:
     """Rank ``shown`` (the sentences the model sees) for the question and choose the evidence;
     ``holds`` tells whether a sentence holds the kind of answer asked for; ``earlier`` is the
-    previous question when ``question`` is a follow-up joined after it.
+    previous question, shown as context, when ``question`` is a follow-up read after it.
 
     Raises LLMUnavailable when the model fails; the caller then selects without it.
     """
@@ -195,8 +195,7 @@ def select(
     if by_model:
         assert generator is not None
         options = [f"{i}]" for i in range(len(shown) + 1)]
-        own = question.removeprefix(earlier).strip() if earlier else question
-        prompt = messages(own, shown, retrieved, prompts_dir, glossed, earlier)
+        prompt = messages(question, shown, retrieved, prompts_dir, glossed, earlier)
         probs = generator.choose(prompt, "[", options)
         p_none = probs["0]"]
         model = [probs[f"{i}]"] for i in range(1, len(shown) + 1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.qtype import asked, asking_part, holds, yes_no
+from bot.qtype import asked, asking_part, follows, holds, yes_no
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,12 @@ def test_a_joined_follow_up_asks_for_its_own_kind_of_answer() -> None:
     tagged = "For how many employees? And is the new programme aimed at them?"
     assert not yes_no(tagged)
     assert yes_no(asking_part(tagged, "And is the new programme aimed at them?"))
+
+
+def test_a_joined_follow_up_splits_into_the_previous_question_and_its_own() -> None:
+    joined, turn = "who is jarred gaines what's his job now?", "what's his job now?"
+    assert follows(joined, asking_part(joined, turn)) == ("who is jarred gaines", turn)
+    # Read whole (no question words of its own, rewritten, or no history): nothing before it.
+    plain = "Combien de personnes ? Et pour les employés ?"
+    assert follows(plain, asking_part(plain, "Et pour les employés ?")) == ("", plain)
+    assert follows("Who is Jarred Gaines?", "") == ("", "Who is Jarred Gaines?")
