@@ -102,7 +102,7 @@ def paragraphs():
 
 
 # The development set, the first held-out set, and the smaller held-out sets written since.
-SMALL_SETS = tuple(f"holdout{n}.jsonl" for n in range(2, 14))
+SMALL_SETS = tuple(f"holdout{n}.jsonl" for n in range(2, 15))
 SETS = ("gold.jsonl", "holdout.jsonl", *SMALL_SETS)
 
 
