@@ -131,7 +131,7 @@ def features(
     }
 
 
-# Kept by leave-one-set-out accuracy over the nine fitted sets (`make fit`); P(none) and the
+# Kept by leave-one-set-out accuracy over the eight fitted sets (`make fit`); P(none) and the
 # BM25 match added nothing there (0.603 with all signals, 0.653 without them and the two below).
 SIGNALS = (
     "top_model",

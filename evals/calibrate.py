@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDS = 5  # folds by case id, for a single set
 C = 0.05  # inverse regularisation strength: few cases and correlated signals, so weights stay small
 # What answering wrongly costs against the point a right answer or a right abstention earns.
-# Leave-one-set-out over the nine fitted sets: 1.0 gave accuracy 0.653 (abstention 0.86, false
+# Leave-one-set-out over the eight fitted sets: 1.0 gave accuracy 0.653 (abstention 0.86, false
 # abstention 0.35), 0.25 gave 0.679 (0.67, 0.16) with the rows below left out of the fit.
 WRONG_ANSWER_COST = 0.25
 
