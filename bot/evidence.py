@@ -313,6 +313,7 @@ class EvidencePath:
         sentences for the question besides the story) and what the article does not say."""
         ranked = [c.passage.text for c in selection.candidates]
         render = partial(self._quote, language)
+
         parts, followups = advise(question, language, advice, render, ranked)
         quotes = cited(parts)
         spans = [quoted(q, everything) for q in quotes]
@@ -326,11 +327,18 @@ class EvidencePath:
             followups=followups,
         )
 
-    def _quote(self, language: str, quote: str, n: int) -> str:
+    def _quote(
+        self, language: str, quote: str, n: int, cut: Callable[[str], str] | None = None
+    ) -> tuple[str, str]:
+        """A quote as shown (cut to a part when ``cut`` is given) and what it cites: in the
+        article's language the part itself, else the sentence its checked translation is of."""
         if language == self.source_language:
-            return f"« {quote} » [{n}]"
+            shown = cut(quote) if cut else quote
+            return f"« {shown} » [{n}]", shown
         gloss = self.translation(quote)
-        return f"“{gloss}” [{n}]" if gloss else f"« {quote} » [{n}]"
+        if gloss:
+            return f"“{cut(gloss) if cut else gloss}” [{n}]", quote
+        return f"« {quote} » [{n}]", quote
 
     def abstain(
         self,

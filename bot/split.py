@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.corpus import Document
-from bot.text import is_instruction
+from bot.text import fold, is_instruction
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,38 @@ def runs(text: str) -> list[tuple[int, int]]:
     sentence included: what a sentence too long for the answer's bound can be quoted by."""
     spans = clauses(text)
     return [(spans[i][0], spans[j][1]) for i in range(len(spans)) for j in range(i, len(spans))]
+
+
+# A fact sentence in an advice answer may be quoted by its opening or closing phrases instead:
+# pieces that end before a comma, semicolon or colon followed by a space ("1,5" is not cut). A
+# closing run must not open on a relative pronoun, whose antecedent was cut ("…, qui ne sont pas
+# employés par ce dernier"), and no run may split a quotation.
+PHRASE = re.compile(r"(?<=[,;:])\s+")
+LEANS = frozenset(
+    "qui que qu dont ou lequel laquelle lesquels lesquelles which who whom whose where that".split()
+)
+_OPEN, _CLOSE = "«“", "»”"
+
+
+def phrase_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the runs of ``text``'s phrases that open or close it, shorter than all
+    of it (phrases under MIN_CHARS joined to the next); see ``LEANS``."""
+    pieces, at = [], 0
+    for m in PHRASE.finditer(text):
+        pieces.append((at, m.start() - 1))  # the comma left out: "…chez Amazon", not "Amazon,"
+        at = m.end()
+    pieces.append((at, len(text)))
+    spans = _merge_short(pieces)
+    out = []
+    for i in range(1, len(spans)):
+        for s, e in ((0, spans[i - 1][1]), (spans[i][0], len(text))):
+            piece = text[s:e]
+            first = re.match(r"[^\W\d_]+", piece.replace("’", "'"))
+            leans = s > 0 and first is not None and fold(first.group(0)) in LEANS
+            balanced = sum(piece.count(c) for c in _OPEN) == sum(piece.count(c) for c in _CLOSE)
+            if balanced and not leans:
+                out.append((s, e))
+    return out
 
 
 def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
