@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import load_corpus, load_document
-from bot.split import clauses, runs, split_document
+from bot.split import clauses, phrase_runs, runs, split_document
 from bot.types import CorpusError
 
 
@@ -54,6 +54,36 @@ def test_a_long_sentence_can_be_quoted_by_any_run_of_its_pieces(corpus_dir: Path
     assert (0, len(long.text)) in found and set(pieces) <= set(found)
     assert (pieces[1][0], pieces[3][1]) in found  # "« Quand on passe … Amazon Web Services."
     assert runs("Une phrase courte.") == [(0, len("Une phrase courte."))]
+
+
+def test_a_fact_sentence_can_be_quoted_by_its_opening_or_closing_phrases() -> None:
+    text = (
+        "Grâce à des programmes déjà existants ainsi que de nouveaux partenariats avec des ONG, "
+        "l’entreprise souhaite offrir gratuitement aux gens une formation de 1,5 mois au cloud."
+    )
+    found = [text[s:e] for s, e in phrase_runs(text)]
+    assert found == [  # the comma is left out of the opening run; "1,5" is not cut
+        "Grâce à des programmes déjà existants ainsi que de nouveaux partenariats avec des ONG",
+        "l’entreprise souhaite offrir gratuitement aux gens une formation de 1,5 mois au cloud.",
+    ]
+    relative = (
+        "La nouvelle annonce concerne quant à elle 29 millions de personnes à travers le monde, "
+        "qui ne sont pas employés par ce dernier."
+    )
+    # "qui ne sont pas employés…" alone would lose what it is said of.
+    assert [relative[s:e] for s, e in phrase_runs(relative)] == [relative[: relative.index(",")]]
+    quoted = (
+        "« Nous le voyons partout dans nos équipes, et c’est la bonne chose à faire », "
+        "explique Teresa Carlson, vice-présidente d’Amazon Web Services."
+    )
+    assert (
+        [quoted[s:e] for s, e in phrase_runs(quoted)]
+        == [  # no run splits the quotation
+            quoted[: quoted.index("», ") + 1] + ", explique Teresa Carlson",
+            "vice-présidente d’Amazon Web Services.",
+        ]
+    )
+    assert phrase_runs("Une phrase sans virgule, courte.") == []  # "courte." joins its phrase
 
 
 def test_abbreviations_do_not_end_a_quoted_sentence() -> None:
