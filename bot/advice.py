@@ -10,7 +10,7 @@ then says plainly what the article leaves out, without a citation, as something 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from bot.profile import Advice
@@ -94,8 +94,8 @@ CHECK = {
 }
 MAX_FACTS = 2
 MAX_LEADS = 2
-# An answer over AIM_CHARS quotes its facts by their phrase that holds the question's concern
-# and leaves out the line sending the reader to the providers; one over MAX_CHARS after that
+# An answer over AIM_CHARS quotes its facts by their phrase that holds the concerns it is told
+# for and leaves out the line sending the reader to the providers; one over MAX_CHARS after that
 # tells fewer facts. Bounding at 900 by also cutting facts without a concern's words, dropping
 # the second lead or a fact lost 3 of 42 right development answers (the part cut held them).
 AIM_CHARS = 900
@@ -133,17 +133,17 @@ class Part:
     quotes: tuple[str, ...] = ()  # the quotes its markers refer to, in order
 
 
-def phrase(quote: str, topics: Sequence[str]) -> str:
-    """The shortest run of a fact sentence's phrases (``split.phrase_runs``) that tells what the
-    question is concerned with (the most of its concerns' words, ``TOPICS``); the whole
-    sentence when no run has any."""
+def phrase(quote: str, needed: Collection[str]) -> str:
+    """The shortest run of a fact sentence's phrases (``split.phrase_runs``) that holds the
+    words (``TOPICS``) of every concern in ``needed``; the whole sentence when none does."""
 
-    def score(span: tuple[int, int]) -> tuple[int, int]:
+    def holds(span: tuple[int, int]) -> bool:
         piece = fold(quote[span[0] : span[1]])
-        return sum(bool(re.search(TOPICS[t], piece)) for t in topics), span[0] - span[1]
+        return all(re.search(TOPICS[t], piece) for t in needed)
 
-    best = max(phrase_runs(quote), key=score, default=None)
-    return quote[best[0] : best[1]] if best and score(best)[0] else quote
+    spans = [span for span in phrase_runs(quote) if holds(span)] if needed else []
+    s, e = min(spans, key=lambda se: se[1] - se[0], default=(0, len(quote)))
+    return quote[s:e]
 
 
 Render = Callable[[str, int, Callable[[str], str] | None], tuple[str, str]]
@@ -166,9 +166,9 @@ def advise(
     best first: the first MAX_FACTS besides the story are the facts told when the profile has
     none for the concerns raised (a question naming the story's person, "Could I do what Gareth
     did?", ranks the story's own sentences first). An answer over AIM_CHARS is shortened in
-    this order: its facts quoted by their phrase that holds a concern raised (``phrase``), the
-    last first; the line sending the reader to the providers; then, over MAX_CHARS, its last
-    fact is left out.
+    this order: its facts quoted by their phrase that holds the concerns raised that they are
+    told for (``phrase``), the last first; the line sending the reader to the providers; then,
+    over MAX_CHARS, its last fact is left out.
     """
     lang = language if language in NOT_SAID else "en"
     topics = concerns(question)
@@ -184,15 +184,21 @@ def advise(
     items = [said[t][lang] for t in (asked or advice.default_unknowns) if t in said]
     not_said = NOT_SAID[lang].format(items=", ".join(items))
 
-    def cut(shown: str) -> str:
-        return phrase(shown, [t for t in topics if t in TOPICS])
+    filed = {f.quote: set(f.topics) for f in advice.facts}
+
+    def cut(quote: str) -> Callable[[str], str]:
+        """Cuts a fact to the phrase holding every concern the question raises that the fact
+        is told for: those it is filed under, else those its own words tell of."""
+        raised = {t for t in topics if t in TOPICS}
+        needed = raised & filed[quote] if quote in filed else raised & set(_found(TOPICS, quote))
+        return lambda shown: phrase(shown, needed)
 
     def write(count: int, whole: int, check: bool) -> list[Part]:
         """The story and ``count`` facts, the first ``whole`` of them not cut."""
         quotes = [*advice.story, *facts[:count]]
         first_cut = len(advice.story) + whole
         rendered = [
-            render_quote(q, n, cut if n > first_cut else None) for n, q in enumerate(quotes, 1)
+            render_quote(q, n, cut(q) if n > first_cut else None) for n, q in enumerate(quotes, 1)
         ]
         texts = [text for text, _ in rendered]
         story, told = texts[: len(advice.story)], texts[len(advice.story) :]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from bot.advice import AIM_CHARS, CHECK, MAX_CHARS, advise, phrase
@@ -88,7 +89,19 @@ def test_facts_are_left_out_only_past_the_hard_bound() -> None:
     assert len(text) <= MAX_CHARS and quotes == (*STORY, FREE_PHRASE)
 
 
+def test_a_fact_told_for_two_concerns_is_cut_only_to_a_phrase_holding_both() -> None:
+    lead = " ".join([JOB_LEAD] * 3)
+    enrol = "Est-ce gratuit, et comment s’inscrire ? Amazon m’embauchera-t-elle ensuite ?"
+    advice = _advice(lead)
+    filed = dataclasses.replace(advice.facts[0], topics=("cost", "start"))
+    advice = dataclasses.replace(advice, facts=(filed, advice.facts[1]))
+    parts, _ = advise(enrol, "fr", advice, _render)
+    # No phrase of FREE tells how to start: the one on where the courses come from may be it.
+    assert parts[0].quotes == (*STORY, FREE, JOB_PHRASE)
+
+
 def test_a_fact_without_the_concerns_words_stays_whole() -> None:
     assert phrase(JOB, ["cost"]) == JOB  # neither phrase tells of cost
     assert phrase(FREE, ["cost"]) == FREE_PHRASE
     assert phrase(FREE, []) == FREE
+    assert phrase(FREE, ["cost", "job"]) == FREE  # a phrase must hold every concern needed
