@@ -82,15 +82,16 @@ def test_then_the_line_sending_the_reader_to_the_providers_goes() -> None:
     assert not not_said.endswith(CHECK["fr"]) and len(text) <= AIM_CHARS
 
 
-def test_facts_are_left_out_only_past_the_hard_bound() -> None:
-    text, quotes, _ = _answer(" ".join([JOB_LEAD] * 6))  # over the aim, under the bound
-    assert AIM_CHARS < len(text) <= MAX_CHARS and quotes == (*STORY, FREE_PHRASE, JOB_PHRASE)
-    text, quotes, _ = _answer(" ".join([JOB_LEAD] * 7))
-    assert len(text) <= MAX_CHARS and quotes == (*STORY, FREE_PHRASE)
+def test_cuts_that_miss_the_aim_are_not_made_and_facts_go_only_past_the_bound() -> None:
+    text, quotes, not_said = _answer(" ".join([JOB_LEAD] * 3))  # cut, still over the aim
+    assert AIM_CHARS < len(text) <= MAX_CHARS and quotes == (*STORY, FREE, JOB)
+    assert not not_said.endswith(CHECK["fr"])
+    text, quotes, _ = _answer(" ".join([JOB_LEAD] * 4))  # whole, over the bound: a fact goes
+    assert len(text) <= MAX_CHARS and quotes == (*STORY, FREE)
 
 
 def test_a_fact_told_for_two_concerns_is_cut_only_to_a_phrase_holding_both() -> None:
-    lead = " ".join([JOB_LEAD] * 3)
+    lead = JOB_LEAD
     enrol = "Est-ce gratuit, et comment s’inscrire ? Amazon m’embauchera-t-elle ensuite ?"
     advice = _advice(lead)
     filed = dataclasses.replace(advice.facts[0], topics=("cost", "start"))
