@@ -313,7 +313,6 @@ class EvidencePath:
         sentences for the question besides the story) and what the article does not say."""
         ranked = [c.passage.text for c in selection.candidates]
         render = partial(self._quote, language)
-
         parts, followups = advise(question, language, advice, render, ranked)
         quotes = cited(parts)
         spans = [quoted(q, everything) for q in quotes]
