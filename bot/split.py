@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.corpus import Document
-from bot.text import fold, is_instruction
+from bot.text import is_instruction, words
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,15 @@ def clauses(text: str) -> list[tuple[int, int]]:
     (pieces under MIN_CHARS joined to the next); one span for a shorter sentence."""
     if len(text) <= QUOTE_CHARS:
         return [(0, len(text))]
+    return _pieces(text, INNER)
+
+
+def _pieces(text: str, between: re.Pattern[str], mark: int = 0) -> list[tuple[int, int]]:
+    """The pieces of ``text`` between matches of ``between`` (each without the ``mark``
+    characters that end it), those under MIN_CHARS joined to the next."""
     pieces, at = [], 0
-    for m in INNER.finditer(text):
-        pieces.append((at, m.start()))
+    for m in between.finditer(text):
+        pieces.append((at, m.start() - mark))
         at = m.end()
     pieces.append((at, len(text)))
     return _merge_short(pieces)
@@ -108,7 +114,7 @@ def runs(text: str) -> list[tuple[int, int]]:
 # A fact sentence in an advice answer may be quoted by its opening or closing phrases instead:
 # pieces that end before a comma, semicolon or colon followed by a space ("1,5" is not cut). A
 # closing run must not open on a relative pronoun, whose antecedent was cut ("…, qui ne sont pas
-# employés par ce dernier"), and no run may split a quotation.
+# employés par ce dernier"; folded, "où" is also "ou"), and no run may split a quotation.
 PHRASE = re.compile(r"(?<=[,;:])\s+")
 LEANS = frozenset(
     "qui que qu dont ou lequel laquelle lesquels lesquelles which who whom whose where that".split()
@@ -119,18 +125,12 @@ _OPEN, _CLOSE = "«“", "»”"
 def phrase_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of the runs of ``text``'s phrases that open or close it, shorter than all
     of it (phrases under MIN_CHARS joined to the next); see ``LEANS``."""
-    pieces, at = [], 0
-    for m in PHRASE.finditer(text):
-        pieces.append((at, m.start() - 1))  # the comma left out: "…chez Amazon", not "Amazon,"
-        at = m.end()
-    pieces.append((at, len(text)))
-    spans = _merge_short(pieces)
+    spans = _pieces(text, PHRASE, mark=1)  # the comma left out: "…chez Amazon", not "Amazon,"
     out = []
     for i in range(1, len(spans)):
         for s, e in ((0, spans[i - 1][1]), (spans[i][0], len(text))):
             piece = text[s:e]
-            first = re.match(r"[^\W\d_]+", piece.replace("’", "'"))
-            leans = s > 0 and first is not None and fold(first.group(0)) in LEANS
+            leans = s > 0 and bool(set(words(piece)[:1]) & LEANS)
             balanced = sum(piece.count(c) for c in _OPEN) == sum(piece.count(c) for c in _CLOSE)
             if balanced and not leans:
                 out.append((s, e))
