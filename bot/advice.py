@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from bot.profile import Advice
 from bot.split import phrase_runs
@@ -187,22 +188,23 @@ def advise(
     items = [said[t][lang] for t in (asked or advice.default_unknowns) if t in said]
     not_said = NOT_SAID[lang].format(items=", ".join(items))
 
+    raised = {t for t in topics if t in TOPICS}
     filed = {f.quote: set(f.topics) for f in advice.facts}
 
-    def cut(quote: str) -> Callable[[str], str]:
-        """Cuts a fact to the phrase holding every concern the question raises that the fact
-        is told for: those it is filed under, else those its own words tell of."""
-        raised = {t for t in topics if t in TOPICS}
-        needed = raised & filed[quote] if quote in filed else raised & set(_found(TOPICS, quote))
-        return lambda shown: phrase(shown, needed)
+    @cache
+    def render(quote: str, n: int, cut: bool) -> tuple[str, str]:
+        """A fact cut is quoted by its phrase holding every concern raised that it is told
+        for: those it is filed under, else those its own words tell of."""
+        if not cut:
+            return render_quote(quote, n, None)
+        needed = raised & filed.get(quote, set(_found(TOPICS, quote)))
+        return render_quote(quote, n, lambda shown: phrase(shown, needed))
 
     def write(count: int, whole: int, check: bool) -> list[Part]:
         """The story and ``count`` facts, the first ``whole`` of them not cut."""
         quotes = [*advice.story, *facts[:count]]
         first_cut = len(advice.story) + whole
-        rendered = [
-            render_quote(q, n, cut(q) if n > first_cut else None) for n, q in enumerate(quotes, 1)
-        ]
+        rendered = [render(q, n, n > first_cut) for n, q in enumerate(quotes, 1)]
         texts = [text for text, _ in rendered]
         story, told = texts[: len(advice.story)], texts[len(advice.story) :]
         shows = [*leads, advice.story_intro.get(lang, ""), " ".join(story), " ".join(told)]
@@ -214,13 +216,16 @@ def advise(
     def size(parts: Sequence[Part]) -> int:
         return len(" ".join(p.text for p in parts))
 
+    parts: list[Part] = []
     for count in range(min(MAX_FACTS, len(facts)), -1, -1):
         tries = [write(count, whole, True) for whole in range(count, -1, -1)]
         tries.append(write(count, 0, False))
         short = next((t for t in tries if size(t) <= AIM_CHARS), None)
         # Cuts that do not bring it to the aim are not worth the words they leave out.
-        whole = [t for t in (tries[0], write(count, count, False)) if size(t) <= MAX_CHARS]
-        if parts := short or next(iter(whole), []):
+        whole = (tries[0], write(count, count, False))
+        fits = next((t for t in whole if size(t) <= MAX_CHARS), None)
+        parts = short or fits or tries[0]  # with no fact left, the story is told whatever
+        if short or fits:
             break
     return parts, followups(question, language, advice)
 

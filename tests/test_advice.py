@@ -90,10 +90,14 @@ def test_cuts_that_miss_the_aim_are_not_made_and_facts_go_only_past_the_bound() 
     assert len(text) <= MAX_CHARS and quotes == (*STORY, FREE)
 
 
+def test_an_answer_over_the_bound_with_no_fact_left_still_tells_the_story() -> None:
+    text, quotes, not_said = _answer(" ".join([JOB_LEAD] * 20))
+    assert len(text) > MAX_CHARS and quotes == STORY and not_said.startswith("Ce que l’article")
+
+
 def test_a_fact_told_for_two_concerns_is_cut_only_to_a_phrase_holding_both() -> None:
-    lead = JOB_LEAD
     enrol = "Est-ce gratuit, et comment s’inscrire ? Amazon m’embauchera-t-elle ensuite ?"
-    advice = _advice(lead)
+    advice = _advice(JOB_LEAD)
     filed = dataclasses.replace(advice.facts[0], topics=("cost", "start"))
     advice = dataclasses.replace(advice, facts=(filed, advice.facts[1]))
     parts, _ = advise(enrol, "fr", advice, _render)
